@@ -1,0 +1,2 @@
+export { FakeClock } from './fake-clock.js'
+export { MemoryLogger, type LogRecord } from './memory-logger.js'
