@@ -1,0 +1,49 @@
+import express, { type Express, type Router } from 'express'
+
+import type { Logger } from '@node/shared-kernel'
+
+import { errorHandler } from './error-handler.js'
+import { bearerAuth } from './middleware/bearer-auth.js'
+import { cors, type CorsSettings } from './middleware/cors.js'
+import { requestLog } from './middleware/request-log.js'
+import { requestId } from './middleware/request-id.js'
+import { redirectTrailingSlash } from './middleware/trailing-slash.js'
+
+export interface HttpSettings extends CorsSettings {
+  /** The node token, the only credential of the bearer check. */
+  readonly token: string
+}
+
+export interface HttpAppOptions {
+  readonly logger: Logger
+  /** Read on every request, so `POST /api/update` applies without a restart. */
+  readonly settings: () => HttpSettings
+  /** IPs or CIDRs whose X-Forwarded-For is believed (`api.trusted_proxies`); none by default. */
+  readonly trustedProxies: readonly string[]
+  /** Routes with their own credentials: signed downloads and uploads, incoming transfers. */
+  readonly publicRoutes: readonly Router[]
+  /** Routes behind the node token. */
+  readonly routes: readonly Router[]
+}
+
+/** The daemon's HTTP API, in the middleware order of http-api §2. */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.disable('etag')
+  app.set('trust proxy', options.trustedProxies.length > 0 ? [...options.trustedProxies] : false)
+
+  app.use(redirectTrailingSlash)
+  app.use(requestId)
+  app.use(requestLog(options.logger))
+  app.use(cors(options.settings))
+  for (const router of options.publicRoutes) app.use(router)
+  app.use(bearerAuth(() => options.settings().token))
+  for (const router of options.routes) app.use(router)
+  // Unknown routes and wrong methods still pass the bearer check first, as in the reference.
+  app.use((_req, res) => {
+    res.status(404).type('text/plain; charset=utf-8').send('404 page not found')
+  })
+  app.use(errorHandler(options.logger))
+  return app
+}

@@ -1,0 +1,90 @@
+import { Router } from 'express'
+
+import { InvalidError } from '@node/shared-kernel'
+
+import { sendJson } from '../go-json.js'
+import { serverExists, serverOf } from '../middleware/server-exists.js'
+import { asObject, optionalBoolean, optionalStringArray } from '../parse/fields.js'
+import { readJsonBody } from '../parse/json-body.js'
+
+export const NOT_VALIDATED = 'The data provided in the request could not be validated.'
+
+// A lower-case RFC 4122 version 4 UUID, as the reference's binding requires (http-api §5.4).
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/** What the server routes need from the rest of the daemon; wired in the composition root. */
+export interface ServersApi<S> {
+  all(): readonly S[]
+  get(uuid: string): S | undefined
+  /** The `GET /api/servers/:server` body (http-api §6.1). */
+  details(server: S): unknown
+  /** Fetches the configuration from the Panel and adds the server; the install runs in the background. */
+  create(uuid: string, startOnCompletion: boolean): Promise<void>
+  delete(server: S): Promise<void>
+  sync(server: S): Promise<void>
+  denyTokens(server: S, jtis: readonly string[]): void
+  deauthorizeUser(user: string, servers: readonly S[] | 'all'): void
+}
+
+/** The server collection routes of http-api §5.3-§5.5 and the per-server §6.1, §6.2, §6.8, §6.9. */
+export function serversRoutes<S>(api: ServersApi<S>): Router {
+  const router = Router()
+
+  router.get('/api/servers', (_req, res) => {
+    sendJson(
+      res,
+      200,
+      api.all().map((server) => api.details(server)),
+    )
+  })
+
+  router.post('/api/servers', async (req, res) => {
+    const body = asObject(await readJsonBody(req))
+    const uuid = body['uuid']
+    const startOnCompletion = optionalBoolean(body, 'start_on_completion') ?? false
+    if (typeof uuid !== 'string' || !UUID_V4.test(uuid)) throw new InvalidError(NOT_VALIDATED)
+    await api.create(uuid, startOnCompletion)
+    res.status(202).end()
+  })
+
+  router.post('/api/deauthorize-user', async (req, res) => {
+    let body = asObject(await readJsonBody(req))
+    // Pelican's Panel nests the body under `json` by mistake (panel-contract A.2); accept both.
+    if (body['user'] === undefined && typeof body['json'] === 'object')
+      body = asObject(body['json'])
+    const user = body['user']
+    if (typeof user !== 'string' || user === '') throw new InvalidError(NOT_VALIDATED)
+    const uuids = optionalStringArray(body, 'servers') ?? []
+    const servers =
+      uuids.length === 0
+        ? 'all'
+        : uuids.map((uuid) => api.get(uuid)).filter((server) => server !== undefined)
+    api.deauthorizeUser(user, servers)
+    res.status(204).end()
+  })
+
+  const server = Router({ mergeParams: true })
+  router.use('/api/servers/:server', serverExists(api.get.bind(api)), server)
+
+  server.get('/', (_req, res) => {
+    sendJson(res, 200, api.details(serverOf<S>(res)))
+  })
+
+  server.delete('/', async (_req, res) => {
+    await api.delete(serverOf<S>(res))
+    res.status(204).end()
+  })
+
+  server.post('/sync', async (_req, res) => {
+    await api.sync(serverOf<S>(res))
+    res.status(204).end()
+  })
+
+  server.post('/ws/deny', async (req, res) => {
+    const body = asObject(await readJsonBody(req))
+    api.denyTokens(serverOf<S>(res), optionalStringArray(body, 'jtis') ?? [])
+    res.status(204).end()
+  })
+
+  return router
+}

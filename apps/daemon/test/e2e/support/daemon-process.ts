@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url))
+
+export interface DaemonProcess extends AsyncDisposable {
+  readonly url: string
+  readonly child: ChildProcess
+  /** Everything the daemon printed so far. */
+  output(): string
+  /** Sends SIGKILL and waits for the exit, as a crash would. */
+  kill(): Promise<void>
+  /** Sends SIGTERM and waits for a clean exit. */
+  stop(): Promise<void>
+}
+
+export interface StartDaemonOptions {
+  readonly configPath: string
+  /** The daemon's API base URL, from the config's api.host/api.port. */
+  readonly url: string
+  readonly token: string
+  readonly args?: readonly string[]
+  readonly readyTimeoutMs?: number
+}
+
+/**
+ * Runs the real daemon CLI (`main.ts --config …`) as a child process straight from the sources
+ * (Node strips the types; the @node/source condition resolves workspace packages to src/), and
+ * waits until its API answers.
+ */
+export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@node/source', MAIN, '--config', options.configPath, ...(options.args ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = once(child, 'exit')
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000)
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`daemon exited with ${child.exitCode} before it was ready:\n${output}`)
+    }
+    const ready = await fetch(`${options.url}/api/system`, {
+      headers: { Authorization: `Bearer ${options.token}` },
+    })
+      .then((res) => res.ok)
+      .catch(() => false)
+    if (ready) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`daemon did not answer in time:\n${output}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+
+  const signalAndWait = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    await exited
+  }
+  return {
+    url: options.url,
+    child,
+    output: () => output,
+    kill: () => signalAndWait('SIGKILL'),
+    stop: () => signalAndWait('SIGTERM'),
+    [Symbol.asyncDispose]: () => signalAndWait('SIGKILL'),
+  }
+}
