@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 // Tests run against the TypeScript sources, never against dist/: every @node/* package exports its
 // source under this condition.
-const conditions = ['@node/source', 'node', 'import', 'module', 'default']
+const conditions = ['@node/source', 'module', 'node', 'development|production']
 
 export default defineConfig({
   resolve: { conditions },
