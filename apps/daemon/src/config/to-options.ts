@@ -1,0 +1,111 @@
+import path from 'node:path'
+
+import type { DaemonConfig } from './schema.js'
+
+/** What the Panel client needs (panel-remote-calls.md §1). */
+export interface PanelClientSettings {
+  /** The Panel's root URL without trailing slashes; calls go to `<baseUrl>/api/remote/...`. */
+  readonly baseUrl: string
+  readonly tokenId: string
+  readonly token: string
+  /** Per-attempt timeout: `remote_query.timeout` seconds. */
+  readonly timeoutMs: number
+  readonly bootServersPerPage: number
+}
+
+export function panelClientOptions(config: DaemonConfig): PanelClientSettings {
+  return {
+    baseUrl: config.remote.replace(/\/+$/, ''),
+    tokenId: config.token_id,
+    token: config.token,
+    timeoutMs: config.remote_query.timeout * 1000,
+    bootServersPerPage: config.remote_query.boot_servers_per_page,
+  }
+}
+
+/** Every file and directory the daemon owns (behaviour.md §16), as absolute paths. */
+export interface DaemonPaths {
+  readonly rootDirectory: string
+  readonly logDirectory: string
+  readonly dataDirectory: string
+  readonly archiveDirectory: string
+  readonly backupDirectory: string
+  readonly tmpDirectory: string
+  /** `<root_directory>/states.json` */
+  readonly statesFile: string
+  /** `<root_directory>/wings.db` */
+  readonly activityDatabase: string
+  /** `<root_directory>/.tls-cache` */
+  readonly tlsCacheDirectory: string
+  /** `<log_directory>/wings.log` */
+  readonly logFile: string
+  /** `<log_directory>/install` (one `<uuid>.log` per install) */
+  readonly installLogDirectory: string
+  /** `<data>/.sftp/id_ed25519` */
+  readonly sftpHostKey: string
+}
+
+/** Relative directories in the file are taken relative to `cwd`, as Wings' process would. */
+export function daemonPaths(config: DaemonConfig, cwd: string = process.cwd()): DaemonPaths {
+  const abs = (p: string): string => path.resolve(cwd, p)
+  const root = abs(config.system.root_directory)
+  const logs = abs(config.system.log_directory)
+  const data = abs(config.system.data)
+  return {
+    rootDirectory: root,
+    logDirectory: logs,
+    dataDirectory: data,
+    archiveDirectory: abs(config.system.archive_directory),
+    backupDirectory: abs(config.system.backup_directory),
+    tmpDirectory: abs(config.system.tmp_directory),
+    statesFile: path.join(root, 'states.json'),
+    activityDatabase: path.join(root, 'wings.db'),
+    tlsCacheDirectory: path.join(root, '.tls-cache'),
+    logFile: path.join(logs, 'wings.log'),
+    installLogDirectory: path.join(logs, 'install'),
+    sftpHostKey: path.join(data, '.sftp', 'id_ed25519'),
+  }
+}
+
+/** The HTTP listener (http-api.md §1). */
+export interface ApiListenSettings {
+  readonly host: string
+  readonly port: number
+  /** Present when `api.ssl.enabled`: PEM file paths. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string }
+  readonly uploadLimitBytes: number
+  readonly trustedProxies: readonly string[]
+  readonly disableRemoteDownload: boolean
+}
+
+export function apiListenOptions(config: DaemonConfig): ApiListenSettings {
+  const { api } = config
+  return {
+    host: api.host,
+    port: api.port,
+    ...(api.ssl.enabled ? { tls: { certFile: api.ssl.cert, keyFile: api.ssl.key } } : {}),
+    uploadLimitBytes: api.upload_limit * 1024 * 1024,
+    trustedProxies: api.trusted_proxies,
+    disableRemoteDownload: api.disable_remote_download,
+  }
+}
+
+/** The SFTP listener (behaviour.md §11). */
+export interface SftpListenSettings {
+  readonly host: string
+  readonly port: number
+  readonly readOnly: boolean
+  readonly hostKeyFile: string
+}
+
+export function sftpListenOptions(
+  config: DaemonConfig,
+  cwd: string = process.cwd(),
+): SftpListenSettings {
+  return {
+    host: config.system.sftp.bind_address,
+    port: config.system.sftp.bind_port,
+    readOnly: config.system.sftp.read_only,
+    hostKeyFile: daemonPaths(config, cwd).sftpHostKey,
+  }
+}
