@@ -73,7 +73,7 @@ export function oneOf<const V extends string>(
   values: readonly V[],
   spec: Common & { readonly default: NoInfer<V> },
 ): Setting<V> {
-  return { ...spec, format: values, type: spec.type ?? values.map((v) => `\`${v}\``).join(' \\| ') }
+  return { ...spec, format: values, type: spec.type ?? values.map((v) => `\`${v}\``).join(' | ') }
 }
 
 export function list(
