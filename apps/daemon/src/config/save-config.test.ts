@@ -31,6 +31,7 @@ describe('saveConfig', () => {
     await saveConfig(file, config)
 
     expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect(await readFile(file, 'utf8')).toContain('    multipliers:\n      2048: 1.15\n')
     expect((await loadConfig({ path: file, env: {} })).config).toEqual(config)
     expect(await readdir(dir)).toEqual(['config.yml'])
   })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 
-import { stringify } from 'yaml'
+import { Document, isMap, isScalar } from 'yaml'
 
 import { getAt, sameValue, setAt, settingEntries } from './config-tree.js'
 import type { EnvOverride } from './load-config.js'
@@ -52,7 +52,16 @@ export function toConfigYaml(config: DaemonConfig, options: SaveConfigOptions = 
     setAt(out, entry.path, structuredClone(override.fileValue ?? entry.setting.default))
   }
   // YAML 1.1 quoting, so yaml.v2 (Wings) reads strings such as "yes" or "0755" back as strings.
-  return stringify(out, { version: '1.1', indent: 2, lineWidth: 0 })
+  const doc = new Document(out, { version: '1.1' })
+  // yaml.v2 reads `map[int]float64` keys only from YAML integers, not from quoted strings.
+  for (const { path: keyPath, setting } of settingEntries()) {
+    const node = setting.mapOf === 'multiplier' ? doc.getIn(keyPath, true) : undefined
+    if (!isMap(node)) continue
+    for (const pair of node.items) {
+      if (isScalar(pair.key)) pair.key.value = Number(pair.key.value)
+    }
+  }
+  return doc.toString({ indent: 2, lineWidth: 0 })
 }
 
 async function writeAtomically(target: string, text: string): Promise<void> {
