@@ -1,0 +1,13 @@
+export {
+  buildServerConfiguration,
+  type ServerConfigurationOverrides,
+} from './build-server-configuration.js'
+export {
+  DEFAULT_INSTALLATION_SCRIPT,
+  InMemoryPanelGateway,
+  type FakeSftpUser,
+  type PanelGatewayCall,
+  type PanelGatewayMethod,
+} from './in-memory-panel-gateway.js'
+export { InMemoryStateStore } from './in-memory-state-store.js'
+export { describeStateStoreContract } from './state-store-contract.js'
