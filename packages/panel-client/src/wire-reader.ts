@@ -89,7 +89,10 @@ export function readInteger(
   if (typeof number !== 'number' || !Number.isSafeInteger(number)) {
     fail(field, 'an integer', value)
   }
-  if (number < min || number > max) fail(field, `an integer from ${min} to ${max}`, value)
+  if (number < min || number > max) {
+    const bounds = range.max === undefined ? `of at least ${min}` : `from ${min} to ${max}`
+    fail(field, `an integer ${bounds}`, value)
+  }
   return number
 }
 
