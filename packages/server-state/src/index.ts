@@ -48,6 +48,22 @@ export type {
   SftpAuthRequest,
   SftpAuthResult,
 } from './ports/panel-gateway.js'
+export {
+  environmentSettingsOf,
+  environmentVariables,
+  formatEnvironmentValue,
+  type Environment,
+  type EnvironmentEventName,
+  type EnvironmentEvents,
+  type EnvironmentFactory,
+  type EnvironmentListener,
+  type EnvironmentSettings,
+  type EnvironmentVariable,
+  type EnvironmentVariableOptions,
+  type ExitState,
+  type ImagePullEvent,
+  type InstallerSettings,
+} from './ports/environment.js'
 export type { SavedStates, StateStore } from './ports/state-store.js'
 export { Server, type ServerOptions } from './server.js'
 export {
