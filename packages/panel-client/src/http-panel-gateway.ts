@@ -17,7 +17,7 @@ import {
   DeniedError,
   NotFoundError,
   nullLogger,
-  systemClock,
+  type Clock,
   type Logger,
 } from '@node/shared-kernel'
 
@@ -70,6 +70,17 @@ const SFTP_USERNAME = /^(.+)\.([a-z0-9]{8})$/i
 /** The reference's texts for the two outcomes callers act on. */
 const SERVER_NOT_FOUND = 'server does not exist on remote system'
 const INVALID_CREDENTIALS = 'the credentials provided were invalid'
+/**
+ * Real time with timers that keep the process alive: a boot waiting between two attempts has
+ * nothing else holding the event loop (shared-kernel's systemClock unrefs its timers).
+ */
+const clock: Clock = {
+  now: () => Date.now(),
+  setTimeout(callback, ms) {
+    const timer = setTimeout(callback, ms)
+    return () => clearTimeout(timer)
+  },
+}
 /** Headers of §1 that custom headers may not replace. */
 const RESERVED_HEADERS = new Set(['authorization', 'accept', 'content-type', 'user-agent'])
 
@@ -143,7 +154,7 @@ export class HttpPanelGateway implements PanelGateway {
       Authorization: `Bearer ${options.tokenId}.${options.token}`,
     }
     this.#logger = options.logger ?? nullLogger
-    this.#backoff = { ...PANEL_BACKOFF, ...options.retry }
+    this.#backoff = backoffOptions(options.retry ?? {})
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.#agent = {
       http: new http.Agent({ keepAlive: true }),
@@ -387,7 +398,7 @@ export class HttpPanelGateway implements PanelGateway {
         },
         {
           backoff: this.#backoff,
-          clock: systemClock,
+          clock,
           signal: spec.signal,
           isRetryable: (err) =>
             !(err instanceof ResponseTooLargeError) &&
@@ -457,7 +468,7 @@ export class HttpPanelGateway implements PanelGateway {
     signal: AbortSignal | undefined,
   ): Promise<HttpResponse> {
     const controller = new AbortController()
-    const stopTimer = systemClock.setTimeout(
+    const stopTimer = clock.setTimeout(
       () => controller.abort(new AttemptTimeoutError(this.#timeoutMs)),
       this.#timeoutMs,
     )
@@ -486,6 +497,18 @@ export class HttpPanelGateway implements PanelGateway {
   #pathOf(path: string): string {
     return `${this.#base}${path}`
   }
+}
+
+function backoffOptions(overrides: Partial<BackoffOptions>): BackoffOptions {
+  const merged: Record<string, number> = { ...PANEL_BACKOFF }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new RangeError(`The retry option ${key} must be a number of at least 0, not ${value}.`)
+    }
+    merged[key] = value
+  }
+  return merged as unknown as BackoffOptions
 }
 
 function listPath(page: number, perPage: number): string {
