@@ -1,0 +1,146 @@
+import { createRequire } from 'node:module'
+import { getSystemErrorName } from 'node:util'
+
+import { kindOf, type JailStats } from '../jail-stats.js'
+import { type Backend, O_DIRECTORY, O_NOFOLLOW, O_PATH, systemError } from './backend.js'
+import { WalkBackend } from './walk-backend.js'
+
+/** The addon's surface (native/jail.cc). Every call settles on the libuv thread pool. */
+export interface NativeBinding {
+  openat2(
+    dirFd: number,
+    path: string,
+    flags: number,
+    mode: number,
+    resolve: number,
+  ): Promise<number>
+  fstatat(dirFd: number, name: string, flags: number): Promise<readonly number[]>
+  mkdirat(dirFd: number, name: string, mode: number): Promise<number>
+  unlinkat(dirFd: number, name: string, flags: number): Promise<number>
+  renameat2(
+    fromDirFd: number,
+    fromName: string,
+    toDirFd: number,
+    toName: string,
+    flags: number,
+  ): Promise<number>
+  symlinkat(target: string, dirFd: number, name: string): Promise<number>
+  readlinkat(dirFd: number, name: string): Promise<string>
+  /** 0 when openat2 with RESOLVE_BENEATH works on this kernel, else an errno. */
+  probe(): number
+  readonly constants: Readonly<Record<string, number>>
+}
+
+/** Loads the addon built by scripts/build-native.mjs; the reason it is unusable otherwise. */
+export function loadNativeBinding(): { binding: NativeBinding } | { reason: string } {
+  if (process.platform !== 'linux') return { reason: `not Linux (${process.platform})` }
+  let binding: NativeBinding
+  try {
+    // src/backend/ and dist/backend/ are both two levels below the package root.
+    binding = createRequire(import.meta.url)(
+      '../../build/Release/filesystem_jail.node',
+    ) as NativeBinding
+  } catch (error) {
+    return { reason: `native addon not loaded: ${(error as Error).message.split('\n')[0]}` }
+  }
+  const errno = binding.probe()
+  if (errno !== 0) return { reason: `openat2 unavailable: ${getSystemErrorName(-errno)}` }
+  return { binding }
+}
+
+const AT_SYMLINK_NOFOLLOW = 0x100
+const AT_REMOVEDIR = 0x200
+const RENAME_NOREPLACE = 1
+const RESOLVE_NO_MAGICLINKS = 0x02
+const RESOLVE_NO_SYMLINKS = 0x04
+const RESOLVE_BENEATH = 0x08
+const BENEATH = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS
+
+function rethrow(syscall: string): (error: unknown) => never {
+  return (error: unknown) => {
+    const errno = (error as { errno?: unknown } | null)?.errno
+    if (typeof errno === 'number') throw systemError(getSystemErrorName(-errno), syscall)
+    throw error
+  }
+}
+
+/** The kernel does the confinement: openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS). */
+export class NativeBackend implements Backend {
+  readonly mode = 'openat2'
+  readonly #native: NativeBinding
+
+  constructor(binding: NativeBinding) {
+    this.#native = binding
+  }
+
+  openPath(
+    rootFd: number,
+    components: readonly string[],
+    followLast: boolean,
+    directory: boolean,
+  ): Promise<number> {
+    const flags = O_PATH | (followLast ? 0 : O_NOFOLLOW) | (directory ? O_DIRECTORY : 0)
+    const path = components.length === 0 ? '.' : components.join('/')
+    return this.#native.openat2(rootFd, path, flags, 0, BENEATH).catch(rethrow('openat2'))
+  }
+
+  openAt(dirFd: number, name: string, flags: number, mode: number): Promise<number> {
+    return this.#native
+      .openat2(dirFd, name, flags | O_NOFOLLOW, mode, BENEATH | RESOLVE_NO_SYMLINKS)
+      .catch(rethrow('openat2'))
+  }
+
+  async lstatAt(dirFd: number, name: string): Promise<JailStats> {
+    const f = await this.#native.fstatat(dirFd, name, AT_SYMLINK_NOFOLLOW).catch(rethrow('fstatat'))
+    const [dev, ino, mode, nlink, uid, gid, , size, , atimeMs, mtimeMs, ctimeMs] = f as number[]
+    return {
+      kind: kindOf(mode!),
+      mode: mode!,
+      size: size!,
+      nlink: nlink!,
+      uid: uid!,
+      gid: gid!,
+      dev: dev!,
+      ino: ino!,
+      atimeMs: atimeMs!,
+      mtimeMs: mtimeMs!,
+      ctimeMs: ctimeMs!,
+    }
+  }
+
+  async mkdirAt(dirFd: number, name: string, mode: number): Promise<void> {
+    await this.#native.mkdirat(dirFd, name, mode).catch(rethrow('mkdirat'))
+  }
+
+  async unlinkAt(dirFd: number, name: string, directory: boolean): Promise<void> {
+    await this.#native
+      .unlinkat(dirFd, name, directory ? AT_REMOVEDIR : 0)
+      .catch(rethrow('unlinkat'))
+  }
+
+  async renameAt(
+    fromDirFd: number,
+    fromName: string,
+    toDirFd: number,
+    toName: string,
+    noReplace: boolean,
+  ): Promise<void> {
+    try {
+      await this.#native
+        .renameat2(fromDirFd, fromName, toDirFd, toName, noReplace ? RENAME_NOREPLACE : 0)
+        .catch(rethrow('renameat2'))
+    } catch (error) {
+      // A filesystem without RENAME_NOREPLACE: the walk mode's link-then-unlink does the same.
+      if (!noReplace || (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
+      await new WalkBackend().renameAt(fromDirFd, fromName, toDirFd, toName, true)
+    }
+  }
+
+  async symlinkAt(target: string, dirFd: number, name: string): Promise<void> {
+    await this.#native.symlinkat(target, dirFd, name).catch(rethrow('symlinkat'))
+  }
+
+  readlinkAt(dirFd: number, name: string): Promise<string> {
+    return this.#native.readlinkat(dirFd, name).catch(rethrow('readlinkat'))
+  }
+}

@@ -1,0 +1,22 @@
+export type { JailMode } from './backend/backend.js'
+export { probeJailMode, type ModeProbe } from './backend/select-backend.js'
+export { copyNameCandidates } from './copy-name.js'
+export { Denylist } from './denylist.js'
+export { DiskUsage, type DiskUsageOptions, type UsageFreshness } from './disk-usage.js'
+export { JAIL_MESSAGES, JailFault, jailFaultOf, type JailFaultReason } from './errors.js'
+export {
+  Jail,
+  type JailEntry,
+  type JailOptions,
+  type JailOwner,
+  type JailReadable,
+  type ListOptions,
+  type ReadOptions,
+  type RemoveResult,
+  type WriteOptions,
+} from './jail.js'
+export { parseJailPath, type JailPath } from './jail-path.js'
+export type { FileKind, JailStats } from './jail-stats.js'
+export { JailWriteStream } from './jail-write-stream.js'
+export { Quota, Reservation } from './quota.js'
+export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'

@@ -1,0 +1,146 @@
+import fs from 'node:fs'
+import { Writable } from 'node:stream'
+import { promisify } from 'node:util'
+
+import type { Backend } from './backend/backend.js'
+import { closeFd, closeQuietly, writeFd, writevFd } from './backend/fd.js'
+import { jailError, translateError } from './errors.js'
+import type { JailStats } from './jail-stats.js'
+import type { Reservation } from './quota.js'
+
+const fchmod = promisify(fs.fchmod)
+const fchown = promisify(fs.fchown)
+const futimes = promisify(fs.futimes)
+
+/** @internal Everything JailWriteStream needs, prepared by Jail.openWrite. */
+export interface WriteTarget {
+  readonly backend: Backend
+  /** The parent directory (O_PATH); the stream closes it. */
+  readonly dirFd: number
+  readonly name: string
+  /** The temporary file's name in the same directory, and its open descriptor. */
+  readonly tempName: string
+  readonly fd: number
+  /** The caller's path, for errors. */
+  readonly path: string
+  readonly mode: number
+  readonly owner: { readonly uid: number; readonly gid: number } | undefined
+  readonly mtime: Date | undefined
+  /** Fail with `exists` rather than replace a file that appeared meanwhile. */
+  readonly exclusive: boolean
+  /** Bytes the replaced file frees, as measured when the write began. */
+  readonly freed: number
+  readonly reservation: Reservation
+}
+
+/**
+ * A file being written through the jail. Bytes go to a temporary file in the target directory;
+ * only when the stream finishes is that file renamed over the target, atomically. Every chunk is
+ * admitted by the quota before it is written: going over fails the stream with the §3.1 quota
+ * error, and a failed or destroyed stream removes its temporary file, so nothing partial is left
+ * and the usage is unchanged.
+ */
+export class JailWriteStream extends Writable {
+  readonly #t: WriteTarget
+  #fdOpen = true
+  #written = 0
+  #renamed = false
+  #stats: JailStats | undefined
+
+  /** @internal Made by Jail.openWrite. */
+  constructor(target: WriteTarget) {
+    super({ highWaterMark: 1024 * 1024 })
+    this.#t = target
+  }
+
+  /** Bytes accepted so far. */
+  get bytesWritten(): number {
+    return this.#written
+  }
+
+  /** The written file's metadata, once the stream has finished. */
+  get stats(): JailStats | undefined {
+    return this.#stats
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error) => void): void {
+    this.#append([chunk]).then(() => done(), done)
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    done: (error?: Error) => void,
+  ): void {
+    this.#append(chunks.map((c) => c.chunk)).then(() => done(), done)
+  }
+
+  override _final(done: (error?: Error) => void): void {
+    this.#finish().then(
+      () => done(),
+      (error: unknown) => done(translateError(error, this.#t.path) as Error),
+    )
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#cleanup().then(
+      () => done(error),
+      () => done(error),
+    )
+  }
+
+  async #append(chunks: Buffer[]): Promise<void> {
+    const bytes = chunks.reduce((sum, c) => sum + c.length, 0)
+    // Admit first: a write that would pass the limit never reaches the disk.
+    this.#t.reservation.growTo(this.#written + bytes - this.#t.freed)
+    this.#written += bytes
+    let pending = chunks.filter((c) => c.length > 0)
+    while (pending.length > 0) {
+      let n =
+        pending.length === 1
+          ? await writeFd(this.#t.fd, pending[0]!)
+          : await writevFd(this.#t.fd, pending)
+      // Short writes are rare on regular files, but possible: carry on from where it stopped.
+      const rest: Buffer[] = []
+      for (const c of pending) {
+        if (n >= c.length) n -= c.length
+        else {
+          rest.push(c.subarray(n))
+          n = 0
+        }
+      }
+      pending = rest
+    }
+  }
+
+  async #finish(): Promise<void> {
+    const t = this.#t
+    await fchmod(t.fd, t.mode)
+    if (t.owner) await fchown(t.fd, t.owner.uid, t.owner.gid)
+    if (t.mtime) await futimes(t.fd, t.mtime, t.mtime)
+    this.#fdOpen = false
+    await closeFd(t.fd)
+    // What the rename replaces now decides the usage change; refuse to replace a directory.
+    const current = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
+    if (current?.kind === 'directory') throw jailError('is_directory', t.path)
+    if (current && t.exclusive) throw jailError('exists', t.path)
+    await t.backend.renameAt(t.dirFd, t.tempName, t.dirFd, t.name, t.exclusive)
+    this.#renamed = true
+    const freed = current?.kind === 'file' && current.nlink === 1 ? current.size : 0
+    t.reservation.commit(this.#written - freed)
+    this.#stats = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
+    await closeQuietly(t.dirFd)
+  }
+
+  async #cleanup(): Promise<void> {
+    const t = this.#t
+    if (this.#fdOpen) {
+      this.#fdOpen = false
+      await closeQuietly(t.fd)
+    }
+    if (!this.#renamed) {
+      t.reservation.release()
+      await t.backend.unlinkAt(t.dirFd, t.tempName, false).catch(() => undefined)
+      await closeQuietly(t.dirFd)
+    }
+  }
+}

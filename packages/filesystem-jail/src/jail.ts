@@ -1,0 +1,851 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+import {
+  BadRequestError,
+  type Clock,
+  type Logger,
+  nullLogger,
+  systemClock,
+} from '@node/shared-kernel'
+
+import {
+  type Backend,
+  type JailMode,
+  O_DIRECTORY,
+  O_NONBLOCK,
+  O_PATH,
+  procFd,
+} from './backend/backend.js'
+import { closeFd, closeQuietly, fstatFd, openFd } from './backend/fd.js'
+import { selectBackend } from './backend/select-backend.js'
+import { copyNameCandidates } from './copy-name.js'
+import { Denylist } from './denylist.js'
+import { DiskUsage, type UsageFreshness } from './disk-usage.js'
+import {
+  errnoOf,
+  JAIL_MESSAGES,
+  jailError,
+  JailFault,
+  jailFaultOf,
+  translateError,
+} from './errors.js'
+import { isPlainName, type JailPath, parseJailPath } from './jail-path.js'
+import type { JailStats } from './jail-stats.js'
+import { JailWriteStream } from './jail-write-stream.js'
+import { Quota } from './quota.js'
+import { walkDiskUsage } from './walk-disk-usage.js'
+
+/** The uid and gid given to everything the jail creates (Wings: the daemon's user). */
+export interface JailOwner {
+  readonly uid: number
+  readonly gid: number
+}
+
+export interface JailOptions {
+  /** `system.openat_mode`: `auto` (default) takes `openat2` when the addon and kernel allow. */
+  readonly mode?: JailMode | 'auto'
+  /** The egg's `file_denylist` (gitignore patterns). */
+  readonly denylist?: readonly string[]
+  /** Owner of created files and directories; unset leaves the process's own. */
+  readonly owner?: JailOwner
+  /** `build.disk_space` in bytes: 0 (default) is unlimited, negative refuses every write. */
+  readonly diskLimitBytes?: number
+  /** `system.disk_check_interval` in ms (default 150 000); 0 disables usage walks. */
+  readonly diskCheckIntervalMs?: number
+  readonly clock?: Clock
+  readonly logger?: Logger
+}
+
+export interface WriteOptions {
+  /** Bytes that will be written, when known (Content-Length): admitted by the quota up front. */
+  readonly size?: number
+  /** Permission bits; default those of the file replaced, else 0o644. */
+  readonly mode?: number
+  /** Modification (and access) time to give the file, e.g. from an archive entry. */
+  readonly mtime?: Date
+  /** Create missing parent directories (0755), as every write endpoint does. Default true. */
+  readonly createParents?: boolean
+  /** Fail with the `exists` error instead of replacing an existing file. */
+  readonly exclusive?: boolean
+}
+
+export interface ReadOptions {
+  /** Chunk size of the returned stream (default 512 KiB). */
+  readonly highWaterMark?: number
+}
+
+/** A regular file opened for reading: exactly `size` bytes (its size when opened) will flow. */
+export interface JailReadable {
+  readonly stream: Readable
+  readonly size: number
+  readonly stats: JailStats
+}
+
+export interface JailEntry {
+  readonly name: string
+  readonly stats: JailStats
+}
+
+export interface ListOptions {
+  /** Entries read and stat'ed per step (default 256): bounds memory for huge directories. */
+  readonly batchSize?: number
+}
+
+/** What a removal freed. */
+export interface RemoveResult {
+  /** Bytes of regular files whose last link was removed. */
+  readonly freedBytes: number
+}
+
+const DEFAULT_DISK_CHECK_INTERVAL_MS = 150_000
+const DIR_MODE = 0o755
+const FILE_MODE = 0o644
+const STAT_CONCURRENCY = 32
+const REMOVE_CONCURRENCY = 8
+
+/**
+ * One server's files, every operation confined to `root`. Built on descriptors: each path is
+ * resolved beneath the root's descriptor (openat2 RESOLVE_BENEATH, or a component-wise walk),
+ * the last component is never followed, content is only ever opened on regular files, and writes
+ * land through a temporary file renamed into place. See README.md for the threat model.
+ */
+export class Jail {
+  readonly root: string
+  readonly quota: Quota
+  readonly #backend: Backend
+  readonly #rootFd: number
+  readonly #rootReal: string
+  readonly #owner: JailOwner | undefined
+  readonly #clock: Clock
+  readonly #logger: Logger
+  #denylist: Denylist
+  #active = 0
+  #closed = false
+  #drained: (() => void) | undefined
+
+  private constructor(init: {
+    root: string
+    rootFd: number
+    rootReal: string
+    backend: Backend
+    options: JailOptions
+  }) {
+    const { options } = init
+    this.root = init.root
+    this.#rootFd = init.rootFd
+    this.#rootReal = init.rootReal
+    this.#backend = init.backend
+    this.#owner = options.owner
+    this.#clock = options.clock ?? systemClock
+    this.#logger = options.logger ?? nullLogger
+    this.#denylist = new Denylist(options.denylist)
+    const usage = new DiskUsage({
+      walk: () => this.#withRoot(async (fd) => (await walkDiskUsage(fd)).bytes),
+      intervalMs: options.diskCheckIntervalMs ?? DEFAULT_DISK_CHECK_INTERVAL_MS,
+      clock: this.#clock,
+      logger: this.#logger,
+    })
+    this.quota = new Quota({ limitBytes: options.diskLimitBytes ?? 0, usage })
+  }
+
+  /** Opens the jail on an existing directory (the server's data directory, trusted config). */
+  static async open(root: string, options: JailOptions = {}): Promise<Jail> {
+    if (options.owner) checkOwner(options.owner.uid, options.owner.gid)
+    const backend = await selectBackend(options.mode ?? 'auto')
+    const rootFd = await openFd(root, O_PATH | O_DIRECTORY)
+    try {
+      const rootReal = await fs.readlink(procFd(rootFd))
+      return new Jail({ root, rootFd, rootReal, backend, options })
+    } catch (error) {
+      await closeQuietly(rootFd)
+      throw error
+    }
+  }
+
+  /** How paths are resolved here: `openat2` (native addon) or `walk` (pure JS). */
+  get mode(): JailMode {
+    return this.#backend.mode
+  }
+
+  get denylist(): Denylist {
+    return this.#denylist
+  }
+
+  /** The egg changed: new `file_denylist` patterns apply to operations that start from now. */
+  setDenylist(patterns: readonly string[]): void {
+    this.#denylist = new Denylist(patterns)
+  }
+
+  /** The usage in bytes (behaviour §8.3); `fresh` walks first when the cached value is stale. */
+  diskUsage(freshness: UsageFreshness = 'stale-ok'): Promise<number> {
+    return this.quota.usage.get(freshness)
+  }
+
+  /** The metadata of `path` itself (a final symlink is described, not followed). */
+  async stat(path: string): Promise<JailStats> {
+    const p = parseJailPath(path)
+    return this.#run(p, async (rootFd) => {
+      if (p.components.length === 0) return fstatFd(rootFd)
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      try {
+        return await this.#backend.lstatAt(dirFd, name)
+      } finally {
+        await closeQuietly(dirFd)
+      }
+    })
+  }
+
+  /** Whether `path` exists (as anything, a dangling symlink included). */
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.stat(path)
+      return true
+    } catch (error) {
+      const reason = jailFaultOf(error)?.reason
+      if (reason === 'not_found' || reason === 'not_directory') return false
+      throw error
+    }
+  }
+
+  /**
+   * The entries of the directory `path`, with lstat metadata, streamed in batches so that a
+   * directory of any size keeps memory flat. Entries are never followed; order is the
+   * directory's own. A final symlink is not followed, so it is not listed (404).
+   */
+  async *list(path: string, options: ListOptions = {}): AsyncGenerator<JailEntry> {
+    const p = parseJailPath(path)
+    const batchSize = Math.max(1, options.batchSize ?? 256)
+    const rootFd = this.#acquire(p)
+    let dirFd: number | undefined
+    try {
+      dirFd = await this.#backend.openPath(rootFd, p.components, false, true)
+      const dir = await fs.opendir(procFd(dirFd), { bufferSize: batchSize })
+      let names: string[] = []
+      for await (const entry of dir) {
+        names.push(entry.name)
+        if (names.length >= batchSize) {
+          yield* await this.#statAll(dirFd, names)
+          names = []
+        }
+      }
+      yield* await this.#statAll(dirFd, names)
+    } catch (error) {
+      throw translateError(error, p.input)
+    } finally {
+      await closeQuietly(dirFd)
+      this.#release()
+    }
+  }
+
+  /**
+   * Opens a regular file for reading. Symlinks (as the last component), directories, FIFOs,
+   * devices, sockets and files with more than one hard link are refused without ever being
+   * opened for reading. The stream owns a descriptor: consume or destroy it.
+   */
+  async openRead(path: string, options: ReadOptions = {}): Promise<JailReadable> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('is_directory', p.input)
+    const { handle, stats } = await this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      let pathFd: number | undefined
+      try {
+        pathFd = await this.#backend.openAt(dirFd, name, O_PATH, 0)
+        const stats = await fstatFd(pathFd)
+        refuseUnlessRegular(stats, p, 'read')
+        await this.#checkDenied(p, dirFd, name, false)
+        // Reopening the O_PATH descriptor reaches the very inode just checked; no path is
+        // resolved again. O_NONBLOCK: belt and braces, a FIFO could never block the pool.
+        const handle = await fs.open(procFd(pathFd), fs.constants.O_RDONLY | O_NONBLOCK)
+        return { handle, stats }
+      } finally {
+        await closeQuietly(pathFd, dirFd)
+      }
+    })
+    const stream =
+      stats.size === 0
+        ? Readable.from([])
+        : handle.createReadStream({
+            start: 0,
+            end: stats.size - 1,
+            highWaterMark: options.highWaterMark ?? 512 * 1024,
+          })
+    if (stats.size === 0) await handle.close()
+    return { stream, size: stats.size, stats }
+  }
+
+  /**
+   * Opens `path` for writing through a temporary file (see JailWriteStream). Refuses a
+   * directory, a symlink, a FIFO or device in the way, and a denied path; admits `size` (when
+   * given) against the quota before anything is written.
+   */
+  async openWrite(path: string, options: WriteOptions = {}): Promise<JailWriteStream> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('is_directory', p.input)
+    if (options.mode !== undefined) checkMode(options.mode)
+    if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size >= 0)) {
+      throw new RangeError(`bad size: ${options.size}`)
+    }
+    this.#checkDeniedPath(p, false)
+    return this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, options.createParents ?? true)
+      let fd: number | undefined
+      let tempName: string | undefined
+      let reservation
+      try {
+        await this.#checkDenied(p, dirFd, name, false)
+        const existing = await this.#lstatMaybe(dirFd, name)
+        if (existing) {
+          if (existing.kind === 'directory') throw jailError('is_directory', p.input)
+          refuseUnlessRegular(existing, p, 'write')
+          if (options.exclusive) throw jailError('exists', p.input)
+        }
+        // A file with other links keeps its bytes on disk when this name is replaced.
+        const freed = existing?.kind === 'file' && existing.nlink === 1 ? existing.size : 0
+        reservation = this.quota.reserve(Math.max(0, (options.size ?? 0) - freed), p.input)
+        tempName = temporaryName()
+        fd = await this.#backend.openAt(
+          dirFd,
+          tempName,
+          fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
+          0o600,
+        )
+        return new JailWriteStream({
+          backend: this.#backend,
+          dirFd,
+          name,
+          tempName,
+          fd,
+          path: p.input,
+          mode: options.mode ?? (existing ? existing.mode & 0o777 : FILE_MODE),
+          owner: this.#owner,
+          mtime: options.mtime,
+          exclusive: options.exclusive ?? false,
+          freed,
+          reservation,
+        })
+      } catch (error) {
+        reservation?.release()
+        await closeQuietly(fd)
+        if (fd !== undefined && tempName !== undefined) {
+          await this.#backend.unlinkAt(dirFd, tempName, false).catch(() => undefined)
+        }
+        await closeQuietly(dirFd)
+        throw error
+      }
+    })
+  }
+
+  /**
+   * Writes `data` to `path` (openWrite, then the data piped in). Resolves with the written
+   * file's metadata; on any failure nothing is left behind and the previous file is intact.
+   */
+  async writeFile(
+    path: string,
+    data: string | Uint8Array | Readable | AsyncIterable<Uint8Array>,
+    options: WriteOptions & { readonly signal?: AbortSignal } = {},
+  ): Promise<JailStats> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    const size = bytes instanceof Uint8Array ? bytes.length : options.size
+    const writer = await this.openWrite(path, { ...options, size })
+    const source = bytes instanceof Uint8Array ? Readable.from([bytes]) : bytes
+    await pipeline(source, writer, options.signal ? { signal: options.signal } : {})
+    return writer.stats ?? (await this.stat(path))
+  }
+
+  /** `mkdir -p`: creates `path` and missing parents (0755, owned by `owner`). */
+  async mkdirp(path: string): Promise<void> {
+    const p = parseJailPath(path)
+    await this.#run(p, async (rootFd) => {
+      try {
+        await closeFd(await this.#mkdirs(rootFd, p.components))
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOTDIR' && errnoOf(error) !== 'EEXIST') throw error
+        const last = await this.stat(path).catch(() => undefined)
+        const message =
+          last && last.kind !== 'directory'
+            ? JAIL_MESSAGES.mkdirFileExists
+            : JAIL_MESSAGES.mkdirNotDirectory
+        throw new BadRequestError(message, {
+          cause: new JailFault('not_directory', p.input, { cause: error }),
+          withRequestId: true,
+        })
+      }
+    })
+  }
+
+  /**
+   * Renames (moves) `from` to `to`, creating missing parents of `to`. Never replaces: an
+   * existing `to` fails with the spec's "destination already exists". A directory moves only
+   * when nothing beneath it is denied, under its old name or its new one.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    const a = parseJailPath(from)
+    const b = parseJailPath(to)
+    if (a.components.length === 0) throw jailError('root', a.input)
+    if (b.components.length === 0) throw jailError('root', b.input)
+    if (a.relative === b.relative) return
+    await this.#run(a, async (rootFd) => {
+      const src = await this.#parentOf(rootFd, a, false)
+      let dst: { dirFd: number; name: string } | undefined
+      try {
+        const stats = await this.#backend.lstatAt(src.dirFd, src.name)
+        const isDir = stats.kind === 'directory'
+        this.#checkDeniedPath(a, isDir)
+        this.#checkDeniedPath(b, isDir)
+        const realA = await this.#checkDenied(a, src.dirFd, src.name, isDir)
+        dst = await this.#parentOf(rootFd, b, true)
+        const realB = await this.#checkDenied(b, dst.dirFd, dst.name, isDir)
+        if (await this.#lstatMaybe(dst.dirFd, dst.name)) throw jailError('exists', b.input)
+        if (isDir && !this.#denylist.empty) {
+          const fd = await this.#backend.openAt(src.dirFd, src.name, O_PATH | O_DIRECTORY, 0)
+          try {
+            const prefixes = new Set([a.relative, realA, b.relative, realB])
+            const denied = await this.#findDenied(fd, [...prefixes])
+            if (denied !== undefined) throw jailError('denied', denied)
+          } finally {
+            await closeQuietly(fd)
+          }
+        }
+        await this.#backend
+          .renameAt(src.dirFd, src.name, dst.dirFd, dst.name, true)
+          .catch((error: unknown) => {
+            throw errnoOf(error) === 'EEXIST' ? jailError('exists', b.input) : error
+          })
+      } finally {
+        await closeQuietly(src.dirFd, dst?.dirFd)
+      }
+    })
+  }
+
+  /**
+   * Copies the regular file `path` next to itself under the first free name of
+   * copyNameCandidates (or `options.name` in the same directory), same permission bits, owned
+   * by `owner`. The quota must admit the whole size. Resolves with the copy's path.
+   */
+  async copy(path: string, options: { readonly name?: string } = {}): Promise<string> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('not_found', p.input)
+    if (options.name !== undefined && !isPlainName(options.name)) {
+      throw jailError('bad_path', options.name)
+    }
+    return this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      const parent = p.components.slice(0, -1)
+      let srcFd: number | undefined
+      let tempName: string | undefined
+      let reservation
+      try {
+        srcFd = await this.#backend.openAt(dirFd, name, O_PATH, 0)
+        const stats = await fstatFd(srcFd)
+        // As the reference: anything but a regular file is "not found" for copy.
+        if (stats.kind !== 'file') throw jailError('not_found', p.input)
+        refuseUnlessRegular(stats, p, 'read')
+        this.#checkDeniedPath(p, false)
+        await this.#checkDenied(p, dirFd, name, false)
+        const candidates = options.name
+          ? [options.name]
+          : copyNameCandidates(name, new Date(this.#clock.now()))
+        reservation = this.quota.reserve(stats.size, p.input)
+        tempName = temporaryName()
+        await fs.copyFile(procFd(srcFd), procFd(dirFd, tempName), fs.constants.COPYFILE_EXCL)
+        const tempFd = await this.#backend.openAt(dirFd, tempName, O_PATH, 0)
+        try {
+          await fs.chmod(procFd(tempFd), stats.mode & 0o777)
+          if (this.#owner) await fs.chown(procFd(tempFd), this.#owner.uid, this.#owner.gid)
+        } finally {
+          await closeQuietly(tempFd)
+        }
+        const copied = await this.#backend.lstatAt(dirFd, tempName)
+        for (const candidate of candidates) {
+          const target = parseJailPath([...parent, candidate].join('/'))
+          this.#checkDeniedPath(target, false)
+          await this.#checkDenied(target, dirFd, candidate, false)
+          try {
+            await this.#backend.renameAt(dirFd, tempName, dirFd, candidate, true)
+          } catch (error) {
+            if (errnoOf(error) === 'EEXIST' && candidate !== candidates.at(-1)) continue
+            throw errnoOf(error) === 'EEXIST' ? jailError('exists', target.input) : error
+          }
+          tempName = undefined
+          reservation.commit(copied.size)
+          return target.relative
+        }
+        throw jailError('exists', p.input)
+      } catch (error) {
+        reservation?.release()
+        if (tempName !== undefined) {
+          await this.#backend.unlinkAt(dirFd, tempName, false).catch(() => undefined)
+        }
+        throw error
+      } finally {
+        await closeQuietly(srcFd, dirFd)
+      }
+    })
+  }
+
+  /**
+   * `rm -rf` without following links: a symlink is removed, never its target. A missing path
+   * is not an error. The root itself is refused. With a denylist, a directory holding a denied
+   * entry is refused whole before anything is removed. The usage drops by the bytes freed.
+   */
+  async remove(path: string): Promise<RemoveResult> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('root', p.input)
+    return this.#run(p, async (rootFd) => {
+      let parent
+      try {
+        parent = await this.#parentOf(rootFd, p, false)
+      } catch (error) {
+        const code = errnoOf(error)
+        if (code === 'ENOENT' || code === 'ENOTDIR') return { freedBytes: 0 }
+        throw error
+      }
+      const { dirFd, name } = parent
+      try {
+        const stats = await this.#lstatMaybe(dirFd, name)
+        if (stats === undefined) return { freedBytes: 0 }
+        const isDir = stats.kind === 'directory'
+        this.#checkDeniedPath(p, isDir)
+        const real = await this.#checkDenied(p, dirFd, name, isDir)
+        if (isDir && !this.#denylist.empty) {
+          const fd = await this.#backend.openAt(dirFd, name, O_PATH | O_DIRECTORY, 0)
+          try {
+            const denied = await this.#findDenied(fd, [...new Set([p.relative, real])])
+            if (denied !== undefined) throw jailError('denied', denied)
+          } finally {
+            await closeQuietly(fd)
+          }
+        }
+        const state = { freed: 0, denied: undefined as string | undefined }
+        try {
+          await this.#removeEntry(dirFd, name, stats, real, state)
+        } finally {
+          this.quota.usage.adjust(-state.freed)
+        }
+        if (state.denied !== undefined) throw jailError('denied', state.denied)
+        return { freedBytes: state.freed }
+      } finally {
+        await closeQuietly(dirFd)
+      }
+    })
+  }
+
+  /**
+   * Sets the permission bits (0o777 mask: set-id and sticky bits are dropped) of a file or
+   * directory. Symlinks, special files and multiply-linked files are refused.
+   */
+  async chmod(path: string, mode: number): Promise<void> {
+    checkMode(mode)
+    await this.#onInode(path, (fd) => fs.chmod(procFd(fd), mode & 0o777))
+  }
+
+  /** Sets the owner of a file or directory; same refusals as chmod. */
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    checkOwner(uid, gid)
+    await this.#onInode(path, (fd) => fs.chown(procFd(fd), uid, gid))
+  }
+
+  /**
+   * Closes the root descriptor once running operations finish; later calls fail. Streams
+   * already returned keep working.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#active > 0) await new Promise<void>((resolve) => (this.#drained = resolve))
+    await closeFd(this.#rootFd)
+  }
+
+  // ----------------------------------------------------------------------------------------
+
+  /** Runs `fn` holding the root descriptor, translating system errors for `p`. */
+  async #run<T>(p: JailPath, fn: (rootFd: number) => Promise<T>): Promise<T> {
+    const rootFd = this.#acquire(p)
+    try {
+      return await fn(rootFd)
+    } catch (error) {
+      throw translateError(error, p.input)
+    } finally {
+      this.#release()
+    }
+  }
+
+  #withRoot<T>(fn: (rootFd: number) => Promise<T>): Promise<T> {
+    return this.#run(parseJailPath(''), fn)
+  }
+
+  // The root descriptor is closed only when no operation holds it: a number closed under a
+  // running operation could be reused by another open and name a different directory.
+  #acquire(p: JailPath): number {
+    if (this.#closed) throw jailError('closed', p.input)
+    this.#active += 1
+    return this.#rootFd
+  }
+
+  #release(): void {
+    this.#active -= 1
+    if (this.#active === 0 && this.#drained) this.#drained()
+  }
+
+  /** Opens the parent directory of `p` (creating it when `create`); the caller closes `dirFd`. */
+  async #parentOf(
+    rootFd: number,
+    p: JailPath,
+    create: boolean,
+  ): Promise<{ dirFd: number; name: string }> {
+    const name = p.components.at(-1)
+    if (name === undefined) throw jailError('root', p.input)
+    const parent = p.components.slice(0, -1)
+    const dirFd = create
+      ? await this.#mkdirs(rootFd, parent)
+      : await this.#backend.openPath(rootFd, parent, true, true)
+    return { dirFd, name }
+  }
+
+  /** Opens the directory `components`, creating what is missing; symlinks inside are followed. */
+  async #mkdirs(rootFd: number, components: readonly string[]): Promise<number> {
+    try {
+      return await this.#backend.openPath(rootFd, components, true, true)
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error
+    }
+    // Slow path: find and create the missing components one by one. Each prefix is resolved
+    // from the root, so links inside keep their RESOLVE_BENEATH meaning.
+    let dirFd = await this.#backend.openPath(rootFd, [], true, true)
+    try {
+      for (let i = 0; i < components.length; i++) {
+        const name = components[i]!
+        let next: number
+        try {
+          next = await this.#backend.openPath(rootFd, components.slice(0, i + 1), true, true)
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT') throw error
+          const created = await this.#backend.mkdirAt(dirFd, name, DIR_MODE).then(
+            () => true,
+            (e: unknown) => {
+              if (errnoOf(e) === 'EEXIST') return false
+              throw e
+            },
+          )
+          // What we just made is opened by name, without following: a link swapped in fails.
+          next = await this.#backend.openAt(dirFd, name, O_PATH | O_DIRECTORY, 0)
+          if (created && this.#owner) {
+            await fs.chown(procFd(next), this.#owner.uid, this.#owner.gid).catch(async (e) => {
+              await closeQuietly(next)
+              throw e
+            })
+          }
+        }
+        await closeQuietly(dirFd)
+        dirFd = next
+      }
+      return dirFd
+    } catch (error) {
+      await closeQuietly(dirFd)
+      throw error
+    }
+  }
+
+  async #lstatMaybe(dirFd: number, name: string): Promise<JailStats | undefined> {
+    try {
+      return await this.#backend.lstatAt(dirFd, name)
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  async #statAll(dirFd: number, names: readonly string[]): Promise<JailEntry[]> {
+    const out: (JailEntry | undefined)[] = new Array<JailEntry | undefined>(names.length)
+    await eachLimited(names, STAT_CONCURRENCY, async (name, i) => {
+      const stats = await this.#lstatMaybe(dirFd, name)
+      if (stats) out[i] = { name, stats }
+    })
+    return out.filter((e): e is JailEntry => e !== undefined)
+  }
+
+  /** The denylist against the path as the caller wrote it (lexically resolved). */
+  #checkDeniedPath(p: JailPath, isDir: boolean): void {
+    if (this.#denylist.isDenied(p.relative, isDir)) throw jailError('denied', p.input)
+  }
+
+  /**
+   * The denylist against where `name` in `dirFd` really is, after symlinks on the way were
+   * followed: a denied file cannot be reached through another path either. Resolves with that
+   * canonical path (relative to the root), or with `p.relative` when there is no denylist.
+   */
+  async #checkDenied(p: JailPath, dirFd: number, name: string, isDir: boolean): Promise<string> {
+    if (this.#denylist.empty) return p.relative
+    this.#checkDeniedPath(p, isDir)
+    // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
+    const dir = await fs.readlink(procFd(dirFd))
+    let relative: string
+    if (dir === this.#rootReal) relative = name
+    else if (dir.startsWith(`${this.#rootReal}/`)) {
+      relative = `${dir.slice(this.#rootReal.length + 1)}/${name}`
+    } else throw jailError('outside_root', p.input)
+    if (this.#denylist.isDenied(relative, isDir)) throw jailError('denied', p.input)
+    return relative
+  }
+
+  /** The first entry beneath the directory `fd` denied under any of the `prefixes`. */
+  async #findDenied(fd: number, prefixes: readonly string[]): Promise<string | undefined> {
+    const dir = await fs.opendir(procFd(fd), { bufferSize: 256 })
+    for await (const entry of dir) {
+      const isDir = entry.isDirectory()
+      for (const prefix of prefixes) {
+        const relative = `${prefix}/${entry.name}`
+        if (this.#denylist.isDenied(relative, isDir)) return relative
+      }
+      if (!isDir) continue
+      const sub = await this.#backend
+        .openAt(fd, entry.name, O_PATH | O_DIRECTORY, 0)
+        .catch(() => undefined)
+      if (sub === undefined) continue
+      try {
+        const found = await this.#findDenied(
+          sub,
+          prefixes.map((prefix) => `${prefix}/${entry.name}`),
+        )
+        if (found !== undefined) return found
+      } finally {
+        await closeQuietly(sub)
+      }
+    }
+    return undefined
+  }
+
+  async #removeEntry(
+    dirFd: number,
+    name: string,
+    stats: JailStats,
+    relative: string,
+    state: { freed: number; denied: string | undefined },
+  ): Promise<void> {
+    if (stats.kind !== 'directory') {
+      await this.#backend.unlinkAt(dirFd, name, false).catch((error: unknown) => {
+        if (errnoOf(error) !== 'ENOENT') throw error
+      })
+      if (stats.kind === 'file' && stats.nlink === 1) state.freed += stats.size
+      return
+    }
+    let fd: number
+    try {
+      fd = await this.#backend.openAt(dirFd, name, O_PATH | O_DIRECTORY, 0)
+    } catch (error) {
+      const code = errnoOf(error)
+      if (code === 'ENOENT') return
+      // Swapped for something else since the lstat: remove that instead, without following.
+      if (code === 'ENOTDIR' || code === 'ELOOP') {
+        return this.#removeEntry(dirFd, name, { ...stats, kind: 'unknown' }, relative, state)
+      }
+      throw error
+    }
+    try {
+      const names: string[] = []
+      for await (const entry of await fs.opendir(procFd(fd), { bufferSize: 256 })) {
+        names.push(entry.name)
+      }
+      await eachLimited(names, REMOVE_CONCURRENCY, async (child) => {
+        const childRelative = `${relative}/${child}`
+        const childStats = await this.#lstatMaybe(fd, child)
+        if (childStats === undefined) return
+        if (this.#denylist.isDenied(childRelative, childStats.kind === 'directory')) {
+          state.denied ??= childRelative
+          return
+        }
+        await this.#removeEntry(fd, child, childStats, childRelative, state)
+      })
+    } finally {
+      await closeQuietly(fd)
+    }
+    if (state.denied !== undefined) return
+    await this.#backend.unlinkAt(dirFd, name, true).catch((error: unknown) => {
+      if (errnoOf(error) !== 'ENOENT') throw error
+    })
+  }
+
+  /** Runs `fn` on an O_PATH descriptor of a checked regular file or directory at `path`. */
+  async #onInode(path: string, fn: (fd: number) => Promise<void>): Promise<void> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('root', p.input)
+    await this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      let fd: number | undefined
+      try {
+        fd = await this.#backend.openAt(dirFd, name, O_PATH, 0)
+        const stats = await fstatFd(fd)
+        const isDir = stats.kind === 'directory'
+        if (!isDir) refuseUnlessRegular(stats, p, 'write')
+        this.#checkDeniedPath(p, isDir)
+        await this.#checkDenied(p, dirFd, name, isDir)
+        // chmod/chown on /proc/self/fd/<O_PATH fd> change exactly that inode.
+        await fn(fd)
+      } finally {
+        await closeQuietly(fd, dirFd)
+      }
+    })
+  }
+}
+
+/**
+ * Only a regular file with a single link may be read, or written through. A file with several
+ * links may share its inode with a file outside the root, so its content is never served and
+ * its inode never changed; writing to its name replaces the name instead (the link is split).
+ */
+function refuseUnlessRegular(stats: JailStats, p: JailPath, use: 'read' | 'write'): void {
+  switch (stats.kind) {
+    case 'file':
+      if (use === 'read' && stats.nlink > 1) throw jailError('hard_link', p.input)
+      return
+    case 'directory':
+      throw jailError('is_directory', p.input)
+    case 'symlink':
+      throw jailError('symlink', p.input)
+    case 'fifo':
+      throw jailError('fifo', p.input)
+    case 'socket':
+      throw jailError('socket', p.input)
+    case 'block-device':
+    case 'character-device':
+      throw jailError('device', p.input)
+    default:
+      throw jailError('not_regular', p.input)
+  }
+}
+
+function checkMode(mode: number): void {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new BadRequestError('Invalid file mode.', { withRequestId: true })
+  }
+}
+
+function checkOwner(uid: number, gid: number): void {
+  for (const id of [uid, gid]) {
+    if (!Number.isInteger(id) || id < 0 || id > 0xfffffffe) {
+      throw new RangeError(`bad uid/gid: ${id}`)
+    }
+  }
+}
+
+function temporaryName(): string {
+  return `.jail-${randomBytes(8).toString('hex')}.tmp`
+}
+
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      await fn(items[i]!, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
