@@ -63,9 +63,7 @@ export function adminRoutes(sim: AdminTarget): Route[] {
     route(['POST'], '/users', (_, body) => ok(sim.addUser(objectBody(body)), 201)),
     route(['POST'], '/eggs', (_, body) => ok(sim.addEgg(objectBody(body)), 201)),
     route(['GET'], '/servers', () => ok({ data: sim.servers() })),
-    route(['POST'], '/servers', (_, body) =>
-      ok(sim.addServer(objectBody(body)), 201),
-    ),
+    route(['POST'], '/servers', (_, body) => ok(sim.addServer(objectBody(body)), 201)),
     route(['POST'], '/make-servers', (_, body) => {
       const r = new FieldReader(objectBody(body), 'body')
       r.only(['count', 'template'])
@@ -180,7 +178,7 @@ function issueToken(sim: PanelSim, kind: string, body: unknown): unknown {
   const options: IssueOptions = {
     now: r.has('now') ? r.int('now', 0, 0) : undefined,
     uniqueId: r.has('uniqueId') ? r.string('uniqueId', '') : undefined,
-    tamper: r.has('tamper') ? (objectBody(r.raw('tamper'))) : undefined,
+    tamper: r.has('tamper') ? objectBody(r.raw('tamper')) : undefined,
   }
   const permissions = r.has('permissions') ? r.stringArray('permissions', []) : undefined
   switch (kind) {

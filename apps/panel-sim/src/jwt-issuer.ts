@@ -142,11 +142,15 @@ function sign(
 ): string {
   const unsigned = `${base64url(header)}.${base64url(claims)}`
   if (algorithm === 'none') return `${unsigned}.`
+  const iat = claims['iat']
+  // jsonwebtoken drops `iat` with noTimestamp and replaces a falsy one with "now".
+  const noTimestamp = iat === undefined
   try {
+    if (!noTimestamp && !(typeof iat === 'number' && iat > 0)) throw new TypeError('unusual iat')
     return jwt.sign(claims, key, {
       algorithm,
       header: header as unknown as jwt.JwtHeader,
-      noTimestamp: true,
+      noTimestamp,
     })
   } catch {
     // jsonwebtoken refuses some tampered payloads (e.g. a string `exp`); sign those by hand.

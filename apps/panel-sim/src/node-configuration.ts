@@ -69,6 +69,6 @@ function scalar(value: unknown): string {
   // Plain when unambiguous; otherwise single-quoted as symfony/yaml does.
   const plain =
     /^[A-Za-z0-9_./-][A-Za-z0-9_./ -]*$/.test(value) &&
-    !/^(true|false|null|~|yes|no|on|off|[-+]?[\d.]+(e[-+]?\d+)?)$/i.test(value)
+    !/^(true|false|null|~|yes|no|on|off|[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?)$/i.test(value)
   return plain ? value : `'${value.replaceAll("'", "''")}'`
 }
