@@ -15,6 +15,13 @@ export const TEST_IMAGE = 'node-daemon-test/busybox:latest'
 
 const IMAGE_DIR = fileURLToPath(new URL('../images/busybox/', import.meta.url))
 const DIGEST_LABEL = 'node-daemon.test-image-digest'
+// Image settings given to `docker import`; part of the digest, so a change rebuilds the image.
+const IMAGE_CHANGES = [
+  'ENV PATH=/usr/local/bin:/bin',
+  'WORKDIR /home/container',
+  // Like the Pterodactyl images: run $STARTUP with its {{VAR}} placeholders filled in.
+  'CMD ["/usr/local/bin/entrypoint"]',
+]
 const BUSYBOX = '/bin/busybox'
 
 /**
@@ -33,7 +40,7 @@ export async function ensureTestImages(docker = new Docker()): Promise<void> {
 
 async function inputDigest(): Promise<string> {
   const hash = createHash('sha256')
-  hash.update(await readFile(BUSYBOX))
+  hash.update(await readFile(BUSYBOX)).update(JSON.stringify(IMAGE_CHANGES))
   for (const file of await listFiles(path.join(IMAGE_DIR, 'rootfs'))) {
     hash.update(file).update(await readFile(path.join(IMAGE_DIR, 'rootfs', file)))
   }
@@ -71,12 +78,7 @@ async function buildBusyboxImage(digest: string): Promise<void> {
     )
     await writeFile(path.join(root, 'etc/group'), 'root:x:0:\ncontainer:x:988:\n')
     await cp(path.join(IMAGE_DIR, 'rootfs'), root, { recursive: true })
-    await dockerImport(root, [
-      `LABEL ${DIGEST_LABEL}=${digest}`,
-      'ENV PATH=/usr/local/bin:/bin',
-      'WORKDIR /home/container',
-      'CMD ["/bin/sh"]',
-    ])
+    await dockerImport(root, [`LABEL ${DIGEST_LABEL}=${digest}`, ...IMAGE_CHANGES])
   } finally {
     await rm(root, { recursive: true, force: true })
   }
