@@ -39,10 +39,11 @@ export class FileStateStore implements StateStore {
     return this.#serialised(() => this.#load())
   }
 
-  save(states: SavedStates): Promise<void> {
-    // Checked before queueing, so a bad value never reaches the disk.
+  async save(states: SavedStates): Promise<void> {
+    // Checked and copied before queueing: a bad value never reaches the disk, and a caller
+    // changing its object while the save waits changes nothing.
     const json = toJson(states)
-    return this.#serialised(() => this.#write(json))
+    await this.#serialised(() => this.#write(json))
   }
 
   #serialised<T>(work: () => Promise<T>): Promise<T> {
