@@ -12,6 +12,7 @@ const CORE_PACKAGES = [
   'backup',
   'transfer',
   'installer',
+  'config-files',
 ]
 const FORBIDDEN_IN_CORE = [
   'express',

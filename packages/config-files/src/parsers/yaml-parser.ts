@@ -1,0 +1,49 @@
+import type { Logger } from '@node/shared-kernel'
+import { type Document, isMap, parseDocument, YAMLMap } from 'yaml'
+import type { ResolvedReplacement } from '../resolve-replacement.js'
+import { applyDocumentReplacements } from './document-paths.js'
+import { MalformedConfigFileError } from './malformed-config-file-error.js'
+
+/**
+ * The `yaml`/`yml` parser: the root must be a mapping (an empty file counts as an empty one),
+ * replacements follow the JSON rules (document-paths.ts).
+ *
+ * Better than the reference, which round-trips through JSON and writes keys sorted with comments
+ * and anchors lost: the document is edited in place, so comments, key order, anchors and quoting
+ * survive. Files are read as YAML 1.1, as SnakeYAML (Bukkit, BungeeCord) reads them, so a string
+ * such as `yes` is written quoted. Indentation, and whether sequences are indented below their
+ * key, follow the file's own (4 and indented for new files, as the reference writes).
+ */
+export function rewriteYaml(
+  content: string,
+  replacements: readonly ResolvedReplacement[],
+  logger: Logger,
+): string {
+  const doc: Document = parseDocument(content, { version: '1.1', uniqueKeys: false })
+  const [error] = doc.errors
+  if (error !== undefined) {
+    throw new MalformedConfigFileError(`invalid YAML: ${error.message}`, { cause: error })
+  }
+  if (doc.contents === null) doc.contents = new YAMLMap()
+  if (!isMap(doc.contents)) throw new MalformedConfigFileError('the YAML root is not a mapping')
+  applyDocumentReplacements(doc, replacements, logger)
+  const flushSequences = hasFlushSequences(content)
+  return doc.toString({
+    // The library indents flush sequences by indent - 2, so they need 2 to stay flush.
+    indent: detectIndent(content) ?? (flushSequences ? 2 : 4),
+    indentSeq: !flushSequences,
+    lineWidth: 0,
+  })
+}
+
+/** The indentation of the first indented key line, when within 2 to 8 spaces. */
+function detectIndent(content: string): number | undefined {
+  const width = /^( +)[^\s#-]/m.exec(content)?.[1]?.length
+  return width !== undefined && width >= 2 && width <= 8 ? width : undefined
+}
+
+/** Whether the file writes sequences flush with their key (`key:` then `- item` below it). */
+function hasFlushSequences(content: string): boolean {
+  const found = /^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\r?\n\1- /m.exec(content)
+  return found !== null
+}

@@ -1,0 +1,1 @@
+export { InMemoryConfigFileIo } from './in-memory-config-file-io.js'
