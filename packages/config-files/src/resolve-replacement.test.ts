@@ -32,6 +32,15 @@ describe('resolveReplacement', () => {
     expect(logger.records).toEqual([])
   })
 
+  it('answers the legacy docker.interface spelling with the network interface', () => {
+    const resolved = resolveReplacement(
+      replacement('{{config.docker.interface}}'),
+      resolver,
+      new MemoryLogger(),
+    )
+    expect(resolved.value).toBe('172.18.0.1')
+  })
+
   it('accepts one blank inside the braces', () => {
     const resolved = resolveReplacement(
       replacement('{{ config.docker.network.interface }}:25565'),

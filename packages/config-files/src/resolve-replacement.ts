@@ -78,7 +78,11 @@ function lookUp(
     logger.warn('refused a configuration placeholder for a node credential', { match })
     return undefined
   }
-  const found = resolver?.lookup(path)
+  let found = resolver?.lookup(path)
+  // The reference still answers the pre-1.0 spelling, which old Panels pass through unchanged.
+  if (found === undefined && path.join('.') === 'docker.interface') {
+    found = resolver?.lookup(['docker', 'network', 'interface'])
+  }
   if (found === undefined) {
     logger.warn('configuration placeholder names no configuration value', {
       match,

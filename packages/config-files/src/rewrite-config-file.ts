@@ -60,7 +60,15 @@ export function rewriteConfigFile(
   const resolved = replacements.map((replacement) =>
     resolveReplacement(replacement, options.resolver, logger),
   )
-  return run(typeof content === 'string' ? content : UTF8.decode(content), resolved, logger)
+  return run(typeof content === 'string' ? content : decodeUtf8(content), resolved, logger)
+}
+
+function decodeUtf8(content: Buffer): string {
+  try {
+    return UTF8.decode(content)
+  } catch (err) {
+    throw new MalformedConfigFileError('the file is not valid UTF-8', { cause: err })
+  }
 }
 
 /**
