@@ -9,6 +9,7 @@ import { DaemonClient, type DaemonResponse } from './daemon-client.js'
 import { FailureInjector, type FailureSpec } from './failure-injector.js'
 import { FixtureError, isObject } from './field-reader.js'
 import type { BackupFixture, Fixture, NodeFixture, ServerFixture, ServerPatch } from './fixture.js'
+import { authenticateApplication } from './daemon-auth.js'
 import { createHttpApp } from './http-app.js'
 import {
   connectionAddress,
@@ -128,6 +129,9 @@ export interface PanelSim extends AsyncDisposable {
   updateServer(uuid: string, patch: ServerPatch): ServerRecord
   removeServer(uuid: string): void
   addBackup(serverUuid: string, backup: BackupFixture): BackupRecord
+
+  /** The presigned S3 `GetObject` URL of an S3 backup (a restore's `download_url`, 5 minutes). */
+  backupObjectUrl(backupUuid: string): string
 
   /** A Panel → daemon client for a node (default the first). */
   daemon(target?: DaemonTarget): DaemonClient
@@ -432,6 +436,13 @@ class Simulator implements PanelSim {
 
   addBackup(serverUuid: string, backup: BackupFixture): BackupRecord {
     return copy(this.#state.addBackup(this.#server(serverUuid), backup))
+  }
+
+  backupObjectUrl(backupUuid: string): string {
+    const backup = this.#state.findBackup(backupUuid)
+    const server = backup && this.#state.serverById(backup.serverId)
+    if (!backup || !server) throw new FixtureError(`backup ${backupUuid} does not exist`)
+    return this.#objectStore.downloadUrl(`${server.uuid}/${backup.uuid}.tar.gz`)
   }
 
   daemon(target: DaemonTarget = this.#state.nodes[0]!.id): DaemonClient {
@@ -744,8 +755,8 @@ function applicationRoute(state: PanelState): Route {
     auth: 'application',
     recorded: true,
     handle: (request) => {
-      const key = state.apiKeys.find((k) => request.headers.authorization?.endsWith(k.token))
-      if (!key?.nodesRead)
+      const key = authenticateApplication(state, request.headers)
+      if (!key.nodesRead)
         throw new PanelError(403, 'AccessDeniedHttpException', 'This action is unauthorized.')
       const node = state.nodes.find((n) => String(n.id) === request.params['id'])
       if (!node) throw PanelErrors.resourceNotFound()
