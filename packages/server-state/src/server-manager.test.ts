@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { isDaemonError, NotFoundError } from '@node/shared-kernel'
 import { FakeClock, MemoryLogger } from '@node/shared-kernel/testing'
 
+import { InvalidConfigurationError } from './model/validate-server-configuration.js'
 import type { ServerListEntry } from './ports/panel-gateway.js'
 import type { SavedStates } from './ports/state-store.js'
 import type { Server } from './server.js'
@@ -277,7 +278,7 @@ describe('ServerManager', () => {
 
       const failure = await rejectionOf(manager.createServer(uuid(1)))
 
-      expect(failure).toBeInstanceOf(Error)
+      expect(failure).toBeInstanceOf(InvalidConfigurationError)
       expect(manager.all()).toEqual([])
     })
   })

@@ -11,6 +11,7 @@ import {
 
 import type { ServerConfiguration } from './model/server-configuration.js'
 import type { ServerState } from './model/server-state.js'
+import { InvalidConfigurationError } from './model/validate-server-configuration.js'
 import type { PanelGateway } from './ports/panel-gateway.js'
 import type { StateStore } from './ports/state-store.js'
 import { Server } from './server.js'
@@ -175,10 +176,7 @@ export class ServerManager {
     this.#creating.add(uuid)
     try {
       const configuration = await this.#panel.getServerConfiguration(uuid, signal)
-      if (configuration.settings?.uuid !== uuid) {
-        throw new Error(`the Panel answered for server ${uuid} with another server's configuration`)
-      }
-      const server = await this.#prepare(configuration)
+      const server = await this.#prepare(configuration, uuid)
       this.#servers.set(uuid, server)
       return server
     } finally {
@@ -266,12 +264,18 @@ export class ServerManager {
     return server
   }
 
-  async #prepare(configuration: ServerConfiguration): Promise<Server> {
+  async #prepare(configuration: ServerConfiguration, expectedUuid?: string): Promise<Server> {
     const server = new Server({
       configuration,
       logger: this.#logger,
       ...(this.#consoleLines === undefined ? {} : { consoleLines: this.#consoleLines }),
     })
+    if (expectedUuid !== undefined && server.uuid !== expectedUuid) {
+      server.cancel()
+      throw new InvalidConfigurationError([
+        `settings.uuid must be ${expectedUuid}, got ${server.uuid}`,
+      ])
+    }
     try {
       await this.#initServer(server)
     } catch (err) {
