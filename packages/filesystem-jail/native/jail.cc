@@ -18,7 +18,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -247,6 +251,114 @@ napi_value Probe(napi_env env, napi_callback_info) {
   return v;
 }
 
+// ---- Disk usage --------------------------------------------------------------------------
+// du for one server root: the sum of st_size of regular files (each inode once), never following
+// a symlink. Synchronous on purpose: it is called from a worker thread (src/usage-walk-worker.ts),
+// so it blocks neither the event loop nor the libuv pool.
+
+struct DevIno {
+  dev_t dev;
+  ino_t ino;
+  bool operator==(const DevIno& o) const { return dev == o.dev && ino == o.ino; }
+};
+struct DevInoHash {
+  size_t operator()(const DevIno& k) const {
+    return std::hash<uint64_t>()((uint64_t)k.ino * 1000003u ^ (uint64_t)k.dev);
+  }
+};
+struct Usage {
+  double bytes = 0;
+  double files = 0;
+  std::unordered_set<DevIno, DevInoHash> seen;
+};
+
+// Deeper than this, directories are opened by path beneath the deepest held descriptor (with
+// RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) instead of one held descriptor per level, so a hostile
+// tree cannot exhaust descriptors.
+const int kMaxFdDepth = 128;
+
+// Counts the regular files in the directory open as `fd` (not consumed) and collects the names
+// of its subdirectories.
+void ReadEntries(int fd, std::vector<std::string>* subdirs, Usage* usage) {
+  int listing = dup(fd);
+  if (listing < 0) return;
+  DIR* dir = fdopendir(listing);
+  if (dir == nullptr) {
+    close(listing);
+    return;
+  }
+  for (struct dirent* e = readdir(dir); e != nullptr; e = readdir(dir)) {
+    const char* name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    if (e->d_type == DT_LNK) continue;
+    if (e->d_type == DT_DIR) {
+      subdirs->emplace_back(name);
+      continue;
+    }
+    struct stat st;
+    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // vanished
+    if (S_ISDIR(st.st_mode)) {
+      subdirs->emplace_back(name);
+    } else if (S_ISREG(st.st_mode)) {
+      if (st.st_nlink > 1 && !usage->seen.insert(DevIno{st.st_dev, st.st_ino}).second) continue;
+      usage->bytes += (double)st.st_size;
+      usage->files += 1;
+    }
+  }
+  closedir(dir);
+}
+
+void WalkDeep(int anchor, const std::string& rel, Usage* usage) {
+  long fd = sys_openat2(anchor, rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
+                        RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  if (fd < 0) return;
+  std::vector<std::string> subdirs;
+  ReadEntries((int)fd, &subdirs, usage);
+  close((int)fd);
+  for (const auto& sub : subdirs) WalkDeep(anchor, rel + "/" + sub, usage);
+}
+
+// Walks the directory open as `fd` (consumed).
+void WalkFd(int fd, int depth, Usage* usage) {
+  std::vector<std::string> subdirs;
+  ReadEntries(fd, &subdirs, usage);
+  for (const auto& sub : subdirs) {
+    if (depth + 1 >= kMaxFdDepth) {
+      WalkDeep(fd, sub, usage);
+      continue;
+    }
+    int child = openat(fd, sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child >= 0) WalkFd(child, depth + 1, usage);
+  }
+  close(fd);
+}
+
+// duSync(rootFd): [bytes, files]. rootFd may be an O_PATH descriptor; it is not consumed.
+napi_value DuSync(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t root = -1;
+  if (argc < 1 || !GetInt(env, argv[0], &root)) {
+    napi_throw_type_error(env, nullptr, "filesystem-jail native: bad arguments");
+    return nullptr;
+  }
+  int fd = openat((int)root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    napi_throw_error(env, nullptr, strerror(errno));
+    return nullptr;
+  }
+  Usage usage;
+  WalkFd(fd, 0, &usage);
+  napi_value result, bytes, files;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_double(env, usage.bytes, &bytes);
+  napi_create_double(env, usage.files, &files);
+  napi_set_element(env, result, 0, bytes);
+  napi_set_element(env, result, 1, files);
+  return result;
+}
+
 void SetInt(napi_env env, napi_value obj, const char* name, int64_t v) {
   napi_value value;
   napi_create_int64(env, v, &value);
@@ -261,6 +373,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"openat2", Openat2},   {"fstatat", Fstatat},   {"mkdirat", Mkdirat},
       {"unlinkat", Unlinkat}, {"renameat2", Renameat2}, {"linkat", Linkat},
       {"symlinkat", Symlinkat}, {"readlinkat", Readlinkat}, {"probe", Probe},
+      {"duSync", DuSync},
   };
   for (const auto& f : fns) {
     napi_value fn;

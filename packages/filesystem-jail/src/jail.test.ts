@@ -249,7 +249,7 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
     })
 
     it('refuses to list a file, a missing directory, or a final symlink', async () => {
-      const list = async (p: string): Promise<unknown> => {
+      const list = async (p: string): Promise<void> => {
         for await (const _ of jail.list(p)) void _
       }
 

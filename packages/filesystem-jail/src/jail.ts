@@ -143,7 +143,10 @@ export class Jail {
     this.#logger = options.logger ?? nullLogger
     this.#denylist = new Denylist(options.denylist)
     const usage = new DiskUsage({
-      walk: () => this.#withRoot(async (fd) => (await walkDiskUsage(fd)).bytes),
+      walk: () =>
+        this.#withRoot(
+          async (fd) => (await walkDiskUsage(fd, { native: this.mode === 'openat2' })).bytes,
+        ),
       intervalMs: options.diskCheckIntervalMs ?? DEFAULT_DISK_CHECK_INTERVAL_MS,
       clock: this.#clock,
       logger: this.#logger,
@@ -299,7 +302,7 @@ export class Jail {
         const existing = await this.#lstatMaybe(dirFd, name)
         if (existing) {
           if (existing.kind === 'directory') throw jailError('is_directory', p.input)
-          refuseUnlessRegular(existing, p, 'write')
+          refuseUnlessRegular(existing, p, 'replace')
           if (options.exclusive) throw jailError('exists', p.input)
         }
         // A file with other links keeps its bytes on disk when this name is replaced.
@@ -779,7 +782,7 @@ export class Jail {
         fd = await this.#backend.openAt(dirFd, name, O_PATH, 0)
         const stats = await fstatFd(fd)
         const isDir = stats.kind === 'directory'
-        if (!isDir) refuseUnlessRegular(stats, p, 'write')
+        if (!isDir) refuseUnlessRegular(stats, p, 'inode')
         this.#checkDeniedPath(p, isDir)
         await this.#checkDenied(p, dirFd, name, isDir)
         // chmod/chown on /proc/self/fd/<O_PATH fd> change exactly that inode.
@@ -792,14 +795,19 @@ export class Jail {
 }
 
 /**
- * Only a regular file with a single link may be read, or written through. A file with several
- * links may share its inode with a file outside the root, so its content is never served and
- * its inode never changed; writing to its name replaces the name instead (the link is split).
+ * Only regular files are opened for content or replaced. A file with several links may share its
+ * inode with a file outside the root, so its content is never served (`read`) and its inode
+ * never changed (`inode`: chmod, chown); replacing its name is fine (`replace`: the write lands
+ * in a new file renamed over the name, which splits the link).
  */
-function refuseUnlessRegular(stats: JailStats, p: JailPath, use: 'read' | 'write'): void {
+function refuseUnlessRegular(
+  stats: JailStats,
+  p: JailPath,
+  use: 'read' | 'replace' | 'inode',
+): void {
   switch (stats.kind) {
     case 'file':
-      if (use === 'read' && stats.nlink > 1) throw jailError('hard_link', p.input)
+      if (use !== 'replace' && stats.nlink > 1) throw jailError('hard_link', p.input)
       return
     case 'directory':
       throw jailError('is_directory', p.input)

@@ -1,8 +1,10 @@
 // Runs in a worker thread (see walk-disk-usage.ts): walks a server root with synchronous calls,
 // which are several times faster than a promise per stat, without blocking the main event loop.
+// Uses the native addon's walk when its path is given, else a JS walk through /proc/self/fd.
 // Self-contained on purpose: Node runs this file as-is (type stripping from src/, or compiled in
 // dist/), so it may import only Node built-ins.
 import { closeSync, constants, lstatSync, opendirSync, openSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
 
 const O_PATH = 0o10000000
@@ -78,11 +80,19 @@ function walkPath(dir: string, totals: Totals): void {
   })
 }
 
-const { rootFd } = workerData as { rootFd: number }
+const { rootFd, addonPath } = workerData as { rootFd: number; addonPath?: string }
 try {
-  const totals: Totals = { bytes: 0, files: 0, seen: new Set() }
-  walkFd(rootFd, 0, totals)
-  parentPort?.postMessage({ bytes: totals.bytes, files: totals.files })
+  if (addonPath !== undefined) {
+    const addon = createRequire(import.meta.url)(addonPath) as {
+      duSync(fd: number): [number, number]
+    }
+    const [bytes, files] = addon.duSync(rootFd)
+    parentPort?.postMessage({ bytes, files })
+  } else {
+    const totals: Totals = { bytes: 0, files: 0, seen: new Set() }
+    walkFd(rootFd, 0, totals)
+    parentPort?.postMessage({ bytes: totals.bytes, files: totals.files })
+  }
 } catch (error) {
   parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) })
 }

@@ -28,7 +28,16 @@ export interface NativeBinding {
   readlinkat(dirFd: number, name: string): Promise<string>
   /** 0 when openat2 with RESOLVE_BENEATH works on this kernel, else an errno. */
   probe(): number
+  /** Disk usage below `rootFd`: [bytes, files]. Synchronous: call it from a worker thread only. */
+  duSync(rootFd: number): [number, number]
   readonly constants: Readonly<Record<string, number>>
+}
+
+let addonPath: string | undefined
+
+/** Where the loaded addon lives (for worker threads to load it too), once it has loaded. */
+export function nativeAddonPath(): string | undefined {
+  return addonPath
 }
 
 /** Loads the addon built by scripts/build-native.mjs; the reason it is unusable otherwise. */
@@ -37,9 +46,10 @@ export function loadNativeBinding(): { binding: NativeBinding } | { reason: stri
   let binding: NativeBinding
   try {
     // src/backend/ and dist/backend/ are both two levels below the package root.
-    binding = createRequire(import.meta.url)(
-      '../../build/Release/filesystem_jail.node',
-    ) as NativeBinding
+    const require = createRequire(import.meta.url)
+    const path = require.resolve('../../build/Release/filesystem_jail.node')
+    binding = require(path) as NativeBinding
+    addonPath = path
   } catch (error) {
     return { reason: `native addon not loaded: ${(error as Error).message.split('\n')[0]}` }
   }

@@ -1,0 +1,508 @@
+// The attack suite: every test tries to read, write, change or delete something outside the
+// root (or a denied or special file inside it) through the jail, in both resolution modes, and
+// asserts that nothing outside changed, that nothing inside was lost, and what the caller saw.
+import type { ChildProcess } from 'node:child_process'
+import { link, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { text } from 'node:stream/consumers'
+import { pipeline } from 'node:stream/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+import { Jail, type JailMode, type JailOptions } from '@node/filesystem-jail'
+
+import {
+  type Arena,
+  createArena,
+  outcome,
+  run,
+  SECRET,
+  snapshot,
+  startNode,
+  stop,
+} from './fixtures.js'
+
+const MODES: readonly JailMode[] = ['openat2', 'walk']
+const NOT_FOUND = {
+  code: 'NOT_FOUND',
+  message: 'The requested resources was not found on the system.',
+}
+
+describe.each(MODES)('Jail under attack (%s mode)', (mode) => {
+  let arena: Arena
+  let jail: Jail
+  let outsideBefore: Record<string, string>
+  const children: ChildProcess[] = []
+
+  async function reopen(options: JailOptions): Promise<void> {
+    await jail.close()
+    jail = await Jail.open(arena.root, { mode, diskCheckIntervalMs: 0, ...options })
+  }
+
+  /** Every operation of the jail on `p`, each expected to fail; returns what each failed with. */
+  async function everyOperation(p: string): Promise<Record<string, unknown>> {
+    const results: Record<string, unknown> = {}
+    results.openRead = await outcome(jail.openRead(p))
+    results.writeFile = await outcome(jail.writeFile(p, 'pwned'))
+    results.writeStream = await outcome(jail.writeFile(p, Readable.from([Buffer.from('pwned')])))
+    results.mkdirp = await outcome(jail.mkdirp(`${p}/new`))
+    results.renameFrom = await outcome(jail.rename(p, 'renamed'))
+    results.renameTo = await outcome(jail.rename('bait.txt', `${p}/bait.txt`))
+    results.copy = await outcome(jail.copy(p))
+    results.chmod = await outcome(jail.chmod(p, 0o777))
+    results.chown = await outcome(jail.chown(p, 1234, 1234))
+    results.remove = await outcome(jail.remove(`${p}/victim.txt`))
+    results.list = await outcome(
+      (async () => {
+        for await (const _ of jail.list(p)) void _
+      })(),
+    )
+    return results
+  }
+
+  beforeEach(async () => {
+    arena = await createArena()
+    await writeFile(path.join(arena.root, 'bait.txt'), 'bait')
+    outsideBefore = await snapshot(arena.outside)
+    jail = await Jail.open(arena.root, { mode, diskCheckIntervalMs: 0 })
+  })
+
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map((child) => stop(child)))
+    await jail.close()
+    expect(await snapshot(arena.outside)).toEqual(outsideBefore)
+    await arena.remove()
+  })
+
+  describe('path tricks', () => {
+    it('refuses .. that climbs out, in every operation', async () => {
+      const insideBefore = await snapshot(arena.root)
+
+      for (const p of ['..', '../outside', '../outside/secret.txt', 'a/../../outside/victim.txt']) {
+        const results = await everyOperation(p)
+
+        for (const [operation, result] of Object.entries(results)) {
+          expect([p, operation, result]).toEqual([p, operation, expect.objectContaining(NOT_FOUND)])
+        }
+      }
+      expect(await snapshot(arena.root)).toEqual(insideBefore)
+    })
+
+    it('reads an absolute path as relative to the root', async () => {
+      const target = path.join(arena.outside, 'victim.txt')
+
+      await jail.writeFile(target, 'inside now')
+
+      expect(await readFile(path.join(arena.root, target), 'utf8')).toBe('inside now')
+      expect(await text((await jail.openRead(target)).stream)).toBe('inside now')
+      expect(await outcome(jail.openRead('/etc/passwd'))).toMatchObject(NOT_FOUND)
+    })
+
+    it('refuses NUL bytes and overlong names before touching the disk', async () => {
+      const insideBefore = await snapshot(arena.root)
+
+      for (const p of ['bait.txt\0.jpg', `../outside/secret.txt\0`, '\0']) {
+        for (const result of Object.values(await everyOperation(p))) {
+          expect(result).toMatchObject(NOT_FOUND)
+        }
+      }
+      const long = 'x'.repeat(256)
+      for (const p of [long, `dir/${long}`, `${'d/'.repeat(2100)}f`]) {
+        expect(await outcome(jail.writeFile(p, 'x'))).toMatchObject({
+          code: 'BAD_REQUEST',
+          message: 'Cannot perform that action: file name is too long.',
+        })
+        expect(await outcome(jail.openRead(p))).toMatchObject({ code: 'BAD_REQUEST' })
+      }
+      expect(await snapshot(arena.root)).toEqual(insideBefore)
+    })
+  })
+
+  describe('symlinks', () => {
+    beforeEach(async () => {
+      const r = arena.root
+      await mkdir(path.join(r, 'a', 'b'), { recursive: true })
+      await writeFile(path.join(r, 'a', 'b', 'inside.txt'), 'inside')
+      await symlink(arena.outside, path.join(r, 'abs-out'))
+      await symlink('../outside', path.join(r, 'rel-out'))
+      await symlink('../../../outside', path.join(r, 'a', 'b', 'deep-out'))
+      await symlink('b/../../../outside', path.join(r, 'a', 'tricky-out'))
+      await symlink(path.join(arena.outside, 'secret.txt'), path.join(r, 'abs-secret'))
+      await symlink('../outside/secret.txt', path.join(r, 'rel-secret'))
+      await symlink('loop', path.join(r, 'loop'))
+      await symlink('a/b', path.join(r, 'inside-dir'))
+      await symlink('a/b/inside.txt', path.join(r, 'inside-file'))
+      await symlink('/proc/self/root', path.join(r, 'magic'))
+      outsideBefore = await snapshot(arena.outside)
+    })
+
+    it('refuses links that leave the root in any intermediate position', async () => {
+      const insideBefore = await snapshot(arena.root)
+
+      for (const base of ['abs-out', 'rel-out', 'a/b/deep-out', 'a/tricky-out', 'magic/tmp']) {
+        for (const p of [base, `${base}/sub`]) {
+          const results = await everyOperation(`${p}/x`)
+          for (const [operation, result] of Object.entries(results)) {
+            expect([p, operation, result]).toEqual([
+              p,
+              operation,
+              expect.objectContaining(NOT_FOUND),
+            ])
+          }
+        }
+        expect(await outcome(jail.openRead(`${base}/secret.txt`))).toMatchObject(NOT_FOUND)
+        expect(await outcome(jail.remove(`${base}/victim.txt`))).toMatchObject(NOT_FOUND)
+        expect(await outcome(jail.remove(`${base}/sub`))).toMatchObject(NOT_FOUND)
+      }
+      expect(await snapshot(arena.root)).toEqual(insideBefore)
+    })
+
+    it('never opens a symlink as the last component, even one that stays inside', async () => {
+      for (const p of ['abs-secret', 'rel-secret', 'inside-file', 'abs-out', 'loop']) {
+        expect([p, await outcome(jail.openRead(p))]).toEqual([
+          p,
+          expect.objectContaining(NOT_FOUND),
+        ])
+        expect(await outcome(jail.writeFile(p, 'pwned'))).toMatchObject(NOT_FOUND)
+        expect(await outcome(jail.chmod(p, 0o777))).toMatchObject(NOT_FOUND)
+        expect(await outcome(jail.chown(p, 1234, 1234))).toMatchObject(NOT_FOUND)
+        expect(await outcome(jail.copy(p))).toMatchObject(NOT_FOUND)
+        expect((await jail.stat(p)).kind).toBe('symlink')
+      }
+      expect(await readFile(path.join(arena.root, 'a/b/inside.txt'), 'utf8')).toBe('inside')
+    })
+
+    it('follows links that stay inside the root, as RESOLVE_BENEATH does', async () => {
+      expect(await text((await jail.openRead('inside-dir/inside.txt')).stream)).toBe('inside')
+
+      await jail.writeFile('inside-dir/new.txt', 'new')
+
+      expect(await readFile(path.join(arena.root, 'a/b/new.txt'), 'utf8')).toBe('new')
+      expect(await outcome(jail.openRead('loop/x'))).toMatchObject(NOT_FOUND)
+    })
+
+    it('removes, renames and lists links themselves, never their targets', async () => {
+      await jail.rename('abs-secret', 'moved-link')
+      await jail.remove('rel-out')
+      await jail.remove('moved-link')
+      const result = await jail.remove('a')
+
+      expect(result.freedBytes).toBe(6)
+      expect(await readdir(arena.root)).not.toContain('a')
+      expect(await readdir(arena.root)).not.toContain('rel-out')
+    })
+  })
+
+  describe('a symlink swapped in during an operation', () => {
+    // A separate process flips `swap` between a real directory and a link to the outside, and
+    // `target.txt` between a regular file and a link to the secret, as fast as it can.
+    const SWAPPER = `
+      const fs = require('node:fs'); const path = require('node:path')
+      const [root, outside] = process.argv.slice(1)
+      const j = (n) => path.join(root, n)
+      const deadline = Date.now() + 30000
+      while (Date.now() < deadline) {
+        try { fs.renameSync(j('.real'), j('swap')) } catch {}
+        try { fs.renameSync(j('swap'), j('.real')) } catch {}
+        try { fs.symlinkSync(outside, j('swap')) } catch {}
+        try { fs.unlinkSync(j('swap')) } catch {}
+        try { fs.renameSync(j('.file'), j('target.txt')) } catch {}
+        try { fs.renameSync(j('target.txt'), j('.file')) } catch {}
+        try { fs.symlinkSync(path.join(outside, 'secret.txt'), j('target.txt')) } catch {}
+        try { fs.unlinkSync(j('target.txt')) } catch {}
+      }
+    `
+
+    it('never reads, writes, changes or deletes outside the root', async () => {
+      await mkdir(path.join(arena.root, '.real'))
+      await writeFile(path.join(arena.root, '.real', 'secret.txt'), 'inside')
+      await writeFile(path.join(arena.root, '.real', 'victim.txt'), 'inside')
+      await writeFile(path.join(arena.root, '.file'), 'inside')
+      const swapper = startNode(SWAPPER, [arena.root, arena.outside])
+      children.push(swapper)
+      await sleep(50)
+
+      const seen = new Set<string>()
+      let succeeded = 0
+      for (let i = 0; i < 300; i++) {
+        const attempts = [
+          jail.openRead('swap/secret.txt').then((r) => text(r.stream)),
+          jail.openRead('target.txt').then((r) => text(r.stream)),
+          jail.writeFile(`swap/pwned-${i}`, 'pwned'),
+          jail.writeFile('target.txt', 'pwned'),
+          jail.writeFile('swap/victim.txt', 'pwned'),
+          jail.chmod('swap/secret.txt', 0o777),
+          jail.chmod('target.txt', 0o777),
+          jail.chown('swap/victim.txt', 1234, 1234),
+          jail.mkdirp(`swap/dir-${i}`),
+          jail.remove('swap/victim.txt'),
+          jail.remove(`swap/sub`),
+          jail.rename('swap/secret.txt', `stolen-${i}`),
+          jail.copy('swap/secret.txt'),
+          (async () => {
+            for await (const e of jail.list('swap')) seen.add(e.name)
+          })(),
+        ]
+        for (const settled of await Promise.allSettled(attempts)) {
+          if (settled.status === 'fulfilled') {
+            succeeded++
+            expect(settled.value).not.toBe(SECRET)
+          }
+        }
+      }
+      await stop(swapper)
+
+      expect(succeeded).toBeGreaterThan(0)
+      for (const name of ['sub', 'deep.txt']) expect(seen.has(name)).toBe(false)
+      const stolen = (await readdir(arena.root)).filter((n) => n.startsWith('stolen-'))
+      for (const name of stolen) {
+        expect(await readFile(path.join(arena.root, name), 'utf8')).not.toBe(SECRET)
+      }
+    })
+  })
+
+  describe('hard links to files outside', () => {
+    beforeEach(async () => {
+      await link(path.join(arena.outside, 'secret.txt'), path.join(arena.root, 'hard.txt'))
+      outsideBefore = await snapshot(arena.outside)
+    })
+
+    it('never serves the content of a multiply-linked file', async () => {
+      expect(await outcome(jail.openRead('hard.txt'))).toEqual({
+        code: 'BAD_REQUEST',
+        message: 'Cannot perform that action: not a regular file.',
+        reason: 'hard_link',
+      })
+      expect(await outcome(jail.copy('hard.txt'))).toMatchObject({ code: 'BAD_REQUEST' })
+    })
+
+    it('never changes the shared inode', async () => {
+      expect(await outcome(jail.chmod('hard.txt', 0o666))).toMatchObject({ code: 'BAD_REQUEST' })
+      expect(await outcome(jail.chown('hard.txt', 1234, 1234))).toMatchObject({
+        code: 'BAD_REQUEST',
+      })
+    })
+
+    it('writes by replacing the name, splitting the link', async () => {
+      await jail.writeFile('hard.txt', 'replaced')
+
+      expect(await readFile(path.join(arena.root, 'hard.txt'), 'utf8')).toBe('replaced')
+      expect((await stat(path.join(arena.root, 'hard.txt'))).nlink).toBe(1)
+      outsideBefore = await snapshot(arena.outside) // nlink of the outside file dropped to 1
+      expect(await readFile(path.join(arena.outside, 'secret.txt'), 'utf8')).toBe(SECRET)
+    })
+
+    it('removes only the name inside, freeing nothing', async () => {
+      expect(await jail.remove('hard.txt')).toEqual({ freedBytes: 0 })
+
+      outsideBefore = await snapshot(arena.outside)
+      expect(await readFile(path.join(arena.outside, 'secret.txt'), 'utf8')).toBe(SECRET)
+    })
+  })
+
+  describe('device files and FIFOs', () => {
+    let writer: ChildProcess | undefined
+
+    beforeEach(async () => {
+      await run('mknod', [path.join(arena.root, 'zero'), 'c', '1', '5'])
+      await run('mknod', [path.join(arena.root, 'disk'), 'b', '7', '0'])
+      await run('mkfifo', [path.join(arena.root, 'pipe')])
+      await symlink('/dev/zero', path.join(arena.root, 'devzero'))
+      // A writer blocked in open() until someone opens the FIFO for reading: it stays blocked
+      // as long as the jail never opens the FIFO's content.
+      writer = startNode(
+        `require('node:fs').writeFileSync(process.argv[1], 'data'); process.stdout.write('opened')`,
+        [path.join(arena.root, 'pipe')],
+      )
+      children.push(writer)
+    })
+
+    it('refuses to read them without opening them, and never hangs', async () => {
+      for (const [p, reason] of [
+        ['zero', 'device'],
+        ['disk', 'device'],
+        ['pipe', 'fifo'],
+      ]) {
+        expect(await outcome(jail.openRead(p!))).toEqual({
+          code: 'BAD_REQUEST',
+          message: 'Cannot perform that action: not a regular file.',
+          reason,
+        })
+      }
+      expect(await outcome(jail.openRead('devzero'))).toMatchObject(NOT_FOUND)
+      await sleep(100)
+
+      expect(writer?.exitCode).toBeNull()
+    })
+
+    it('refuses to write over them, copy, chmod or chown them', async () => {
+      for (const p of ['zero', 'disk', 'pipe']) {
+        expect(await outcome(jail.writeFile(p, 'x'))).toMatchObject({ code: 'BAD_REQUEST' })
+        expect(await outcome(jail.copy(p))).toMatchObject(NOT_FOUND)
+        expect(await outcome(jail.chmod(p, 0o666))).toMatchObject({ code: 'BAD_REQUEST' })
+        expect(await outcome(jail.chown(p, 1, 1))).toMatchObject({ code: 'BAD_REQUEST' })
+      }
+
+      expect((await lstat(path.join(arena.root, 'zero'))).isCharacterDevice()).toBe(true)
+      expect((await lstat(path.join(arena.root, 'pipe'))).isFIFO()).toBe(true)
+      expect(writer?.exitCode).toBeNull()
+    })
+
+    it('lists, measures and removes them without opening them', async () => {
+      const kinds: Record<string, string> = {}
+      for await (const entry of jail.list('/')) kinds[entry.name] = entry.stats.kind
+      await reopen({ diskCheckIntervalMs: 60_000 })
+      const usage = await jail.diskUsage('fresh')
+
+      await jail.remove('pipe')
+      await jail.remove('zero')
+
+      expect(kinds).toMatchObject({
+        zero: 'character-device',
+        disk: 'block-device',
+        pipe: 'fifo',
+        devzero: 'symlink',
+      })
+      expect(usage).toBe(4) // bait.txt
+      expect(await readdir(arena.root)).not.toContain('pipe')
+      expect(writer?.exitCode).toBeNull()
+    })
+  })
+
+  describe('quota', () => {
+    it('fails a write that passes the limit mid-way, leaving no partial file and usage unchanged', async () => {
+      await reopen({ diskLimitBytes: 10_000, diskCheckIntervalMs: 60_000 })
+      await writeFile(path.join(arena.root, 'config.yml'), 'original')
+      const before = await jail.diskUsage('fresh')
+      const insideBefore = await snapshot(arena.root)
+      const chunks = Array.from({ length: 20 }, () => Buffer.alloc(1000, 1))
+
+      const fresh = await outcome(jail.writeFile('new.bin', Readable.from(chunks)))
+      const replace = await outcome(jail.writeFile('config.yml', Readable.from(chunks)))
+
+      for (const result of [fresh, replace]) {
+        expect(result).toEqual({
+          code: 'QUOTA_EXCEEDED',
+          message: 'There is not enough disk space available to perform that action.',
+          reason: 'quota',
+        })
+      }
+      expect(await snapshot(arena.root)).toEqual(insideBefore)
+      expect(jail.quota.usage.current).toBe(before)
+      expect(jail.quota.reservedBytes).toBe(0)
+    })
+
+    it('fails a body longer than its declared size once it passes the limit', async () => {
+      await reopen({ diskLimitBytes: 5000 })
+      const writer = await jail.openWrite('a.bin', { size: 1000 })
+      const chunks = Array.from({ length: 10 }, () => Buffer.alloc(1000))
+
+      const result = await outcome(pipeline(Readable.from(chunks), writer))
+
+      expect(result).toMatchObject({ code: 'QUOTA_EXCEEDED' })
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+    })
+
+    it('never lets concurrent writers jointly pass the limit', async () => {
+      await reopen({ diskLimitBytes: 50_000 })
+      const slowChunks = async function* (): AsyncGenerator<Buffer> {
+        for (let i = 0; i < 10; i++) {
+          yield Buffer.alloc(500, i)
+          await sleep(1)
+        }
+      }
+
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => outcome(jail.writeFile(`w${i}.bin`, slowChunks()))),
+      )
+
+      const ok = results.filter((r) => r === 'ok').length
+      const failed = results.filter((r) => r !== 'ok')
+      const names = (await readdir(arena.root)).filter((n) => n.endsWith('.bin'))
+      expect(ok + failed.length).toBe(20)
+      expect(failed.length).toBeGreaterThanOrEqual(10)
+      for (const f of failed) expect(f).toMatchObject({ code: 'QUOTA_EXCEEDED' })
+      expect(names).toHaveLength(ok)
+      expect(ok * 5000).toBeLessThanOrEqual(50_000)
+      expect(jail.quota.usage.current).toBe(ok * 5000)
+      expect(await readdir(arena.root)).not.toContainEqual(expect.stringMatching(/^\.jail-/))
+    })
+
+    it('holds between walks: writes are counted as they happen', async () => {
+      await reopen({ diskLimitBytes: 10_000, diskCheckIntervalMs: 3_600_000 })
+      await jail.diskUsage('fresh')
+
+      await jail.writeFile('a.bin', Buffer.alloc(6000))
+      const second = await outcome(jail.writeFile('b.bin', Buffer.alloc(6000)))
+
+      expect(second).toMatchObject({ code: 'QUOTA_EXCEEDED' })
+      expect(await jail.diskUsage('stale-ok')).toBe(6004)
+    })
+  })
+
+  describe('denied files', () => {
+    beforeEach(async () => {
+      const r = arena.root
+      await mkdir(path.join(r, 'config'))
+      await mkdir(path.join(r, 'locked'))
+      await writeFile(path.join(r, 'server.jar'), 'jar')
+      await writeFile(path.join(r, 'config', 'secret.yml'), 'secret')
+      await writeFile(path.join(r, 'config', 'other.yml'), 'other')
+      await writeFile(path.join(r, 'locked', 'inner.txt'), 'inner')
+      await symlink('config', path.join(r, 'cfg-link'))
+      await reopen({ denylist: ['server.jar', 'config/secret.yml', 'locked/'] })
+    })
+
+    const DENIED = {
+      code: 'DENIED',
+      message: 'This file cannot be modified: present in egg denylist.',
+      reason: 'denied',
+    }
+
+    it('cannot be read, written, renamed, copied, chmodded or deleted by any path', async () => {
+      const insideBefore = await snapshot(arena.root)
+
+      for (const p of [
+        'server.jar',
+        '/./x/../server.jar',
+        'config/secret.yml',
+        'cfg-link/secret.yml',
+        'locked/inner.txt',
+        'cfg-link/../locked/inner.txt',
+      ]) {
+        expect([p, await outcome(jail.openRead(p))]).toEqual([p, DENIED])
+        expect(await outcome(jail.writeFile(p, 'x'))).toEqual(DENIED)
+        expect(await outcome(jail.rename(p, 'stolen'))).toEqual(DENIED)
+        expect(await outcome(jail.copy(p))).toEqual(DENIED)
+        expect(await outcome(jail.chmod(p, 0o777))).toEqual(DENIED)
+        expect(await outcome(jail.remove(p))).toEqual(DENIED)
+      }
+      expect(await outcome(jail.rename('bait.txt', 'server.jar'))).toEqual(DENIED)
+      expect(await outcome(jail.rename('bait.txt', 'cfg-link/secret.yml'))).toEqual(DENIED)
+      expect(await outcome(jail.copy('config/other.yml', { name: 'secret.yml' }))).toEqual(DENIED)
+      expect(await snapshot(arena.root)).toEqual(insideBefore)
+    })
+
+    it('protects them from moving or deleting a directory that holds them', async () => {
+      const insideBefore = await snapshot(arena.root)
+
+      expect(await outcome(jail.remove('config'))).toEqual(DENIED)
+      expect(await outcome(jail.remove('locked'))).toEqual(DENIED)
+      expect(await outcome(jail.rename('config', 'conf2'))).toEqual(DENIED)
+      expect(await outcome(jail.rename('locked', 'open'))).toEqual(DENIED)
+
+      expect(await snapshot(arena.root)).toEqual(insideBefore)
+    })
+
+    it('still allows what does not touch a denied file', async () => {
+      await jail.writeFile('config/other.yml', 'changed')
+      expect(await text((await jail.openRead('cfg-link/other.yml')).stream)).toBe('changed')
+      await jail.remove('cfg-link')
+
+      expect(await readFile(path.join(arena.root, 'config/secret.yml'), 'utf8')).toBe('secret')
+      expect(await readdir(arena.root)).not.toContain('cfg-link')
+    })
+  })
+})
