@@ -17,3 +17,20 @@ export {
 export { nullLogger } from './null-logger.js'
 export { systemClock, type Clock } from './ports/clock.js'
 export type { LogFields, Logger } from './ports/logger.js'
+export {
+  InvalidTokenError,
+  isInvalidTokenError,
+  TOKEN_ERROR_MESSAGES,
+  type BackupDownloadTokenClaims,
+  type BaseTokenClaims,
+  type FileDownloadTokenClaims,
+  type FileUploadTokenClaims,
+  type OneTimeTokenPurpose,
+  type RedeemOptions,
+  type TokenClaimsByPurpose,
+  type TokenPurpose,
+  type TokenVerifier,
+  type TransferTokenClaims,
+  type UserTokenClaims,
+  type WebsocketTokenClaims,
+} from './ports/token-verifier.js'
