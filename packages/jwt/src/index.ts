@@ -1,0 +1,1 @@
+export { JwtTokenVerifier, type JwtTokenVerifierOptions } from './jwt-token-verifier.js'

@@ -1,0 +1,394 @@
+import { createSecretKey, type KeyObject } from 'node:crypto'
+
+import {
+  DeniedError,
+  InvalidTokenError,
+  NotFoundError,
+  nullLogger,
+  systemClock,
+  TOKEN_ERROR_MESSAGES,
+  type BackupDownloadTokenClaims,
+  type Clock,
+  type FileDownloadTokenClaims,
+  type FileUploadTokenClaims,
+  type Logger,
+  type OneTimeTokenPurpose,
+  type RedeemOptions,
+  type TokenClaimsByPurpose,
+  type TokenPurpose,
+  type TokenVerifier,
+  type TransferTokenClaims,
+  type UserTokenClaims,
+  type WebsocketTokenClaims,
+} from '@node/shared-kernel'
+import jwt from 'jsonwebtoken'
+
+import { DenyList } from './deny-list.js'
+import { OneTimeStore } from './one-time-store.js'
+import { isUuid, MAX_ID_LENGTH, TokenPayload } from './token-payload.js'
+
+export interface JwtTokenVerifierOptions {
+  /**
+   * The node's current `token` (config key `token`), read on every verification so that a token
+   * rotated through `POST /api/update` applies at once. While it is empty every token is refused.
+   */
+  readonly nodeToken: () => string
+  /** Default: the system clock. */
+  readonly clock?: Clock
+  /**
+   * Accept tokens without a `scope` claim, as Panels older than 1.12 sign them; such a token is
+   * then judged by its claims. Default false: a token must carry the scope of its purpose.
+   */
+  readonly allowTokensWithoutScope?: boolean
+  /** The daemon's start instant (ms); user tokens issued before it are denied. Default: now. */
+  readonly bootedAt?: number
+  /** Longest `exp − iat` accepted (the Panel uses 600 and 900 s). Bounds the deny lists. Default 3600. */
+  readonly maxTokenLifetimeSeconds?: number
+  /** Most `unique_id`s remembered at once. Default 100 000. */
+  readonly maxOneTimeTokens?: number
+  /** Most entries in each deny list (jti, server:user). Default 10 000. */
+  readonly maxDeniedEntries?: number
+  /** Receives a warning when a store reaches its limit. Default: drops everything. */
+  readonly logger?: Logger
+}
+
+/** Longer tokens are refused before any decoding; the Panel's are under 1 KiB. */
+const MAX_TOKEN_LENGTH = 16 * 1024
+/** Wings remembers a used `unique_id` for 60 minutes (tokens.md §4.2). */
+const ONE_TIME_REMEMBER_MS = 60 * 60 * 1000
+/**
+ * How far `iat` may lie in the future: the slack the Panel itself gives by back-dating `nbf`
+ * 300 s, so a Panel clock a little ahead of the node does not break fresh tokens.
+ */
+const ISSUED_AT_LEEWAY_SECONDS = 300
+const DEFAULT_MAX_LIFETIME_SECONDS = 3600
+const DEFAULT_MAX_ONE_TIME_TOKENS = 100_000
+const DEFAULT_MAX_DENIED_ENTRIES = 10_000
+const CONNECT_PERMISSION = 'websocket.connect'
+
+/**
+ * Claims that mark a token as minted for another purpose. Only consulted for tokens without
+ * `scope`, so that a Panel < 1.12 websocket token cannot open an upload, and so on.
+ */
+const FOREIGN_CLAIMS: Readonly<Record<TokenPurpose, readonly string[]>> = {
+  websocket: ['file_path', 'backup_uuid', 'sub'],
+  'file-download': ['permissions', 'backup_uuid', 'sub'],
+  'file-upload': ['permissions', 'file_path', 'backup_uuid', 'sub'],
+  'backup-download': ['permissions', 'file_path', 'sub'],
+  transfer: ['permissions', 'file_path', 'backup_uuid', 'server_uuid', 'user_uuid'],
+}
+
+interface Times {
+  readonly expiresAt: number
+  readonly issuedAt: number | undefined
+}
+
+type OneTimeClaims = FileDownloadTokenClaims | FileUploadTokenClaims | BackupDownloadTokenClaims
+
+/** The TokenVerifier port on jsonwebtoken: HS256 with the node token, deny lists in memory. */
+export class JwtTokenVerifier implements TokenVerifier {
+  readonly #nodeToken: () => string
+  readonly #clock: Clock
+  readonly #allowWithoutScope: boolean
+  readonly #bootedAt: number
+  readonly #maxLifetimeSeconds: number
+  readonly #logger: Logger
+  readonly #oneTime: OneTimeStore
+  readonly #deniedJtis: DenyList
+  readonly #deniedUsers: DenyList
+  #key: { readonly secret: string; readonly key: KeyObject } | undefined
+
+  constructor(options: JwtTokenVerifierOptions) {
+    this.#nodeToken = options.nodeToken
+    this.#clock = options.clock ?? systemClock
+    this.#allowWithoutScope = options.allowTokensWithoutScope ?? false
+    this.#bootedAt = options.bootedAt ?? this.#clock.now()
+    this.#maxLifetimeSeconds = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
+    this.#logger = options.logger ?? nullLogger
+    this.#oneTime = new OneTimeStore({
+      rememberMs: ONE_TIME_REMEMBER_MS,
+      maxEntries: options.maxOneTimeTokens ?? DEFAULT_MAX_ONE_TIME_TOKENS,
+    })
+    // A denial at T matches tokens issued by T, valid at most until T + lifetime (+ the second
+    // in which `exp` falls); after that the entry can match nothing that would pass `exp`.
+    const denyListOptions = {
+      retainMs: (this.#maxLifetimeSeconds + 1) * 1000,
+      maxEntries: options.maxDeniedEntries ?? DEFAULT_MAX_DENIED_ENTRIES,
+    }
+    this.#deniedJtis = new DenyList(denyListOptions)
+    this.#deniedUsers = new DenyList(denyListOptions)
+  }
+
+  verify<P extends 'websocket' | 'transfer'>(
+    token: string,
+    purpose: P,
+  ): Promise<TokenClaimsByPurpose[P]> {
+    return settle((): TokenClaimsByPurpose['websocket' | 'transfer'] => {
+      if (purpose === 'websocket') return this.#verifyWebsocket(token)
+      if (purpose === 'transfer') return this.#verifyTransfer(token)
+      throw new TypeError(`verify() takes 'websocket' or 'transfer', not ${String(purpose)}`)
+    }) as Promise<TokenClaimsByPurpose[P]>
+  }
+
+  redeem<P extends OneTimeTokenPurpose>(
+    token: string,
+    purpose: P,
+    options: RedeemOptions,
+  ): Promise<TokenClaimsByPurpose[P]> {
+    // Runs synchronously from the check of `unique_id` to its recording: no other call can
+    // interleave, so concurrent requests with one token cannot both pass.
+    return settle(() => this.#redeem(token, purpose, options) as TokenClaimsByPurpose[P])
+  }
+
+  checkWebsocketToken(
+    claims: WebsocketTokenClaims | undefined,
+    serverUuid: string,
+  ): string | undefined {
+    if (claims === undefined) return TOKEN_ERROR_MESSAGES.noJwt
+    if (this.#nowSeconds() > claims.expiresAt) return TOKEN_ERROR_MESSAGES.expired
+    if (this.isTokenDenied(claims)) return TOKEN_ERROR_MESSAGES.denylisted
+    if (
+      !grants(claims.permissions, CONNECT_PERMISSION) ||
+      !this.#scopesAllow(claims.scopes, 'websocket')
+    ) {
+      return TOKEN_ERROR_MESSAGES.missingConnectPermission
+    }
+    if (claims.serverUuid !== serverUuid) return TOKEN_ERROR_MESSAGES.serverUuidMismatch
+    return undefined
+  }
+
+  hasPermission(claims: WebsocketTokenClaims, permission: string): boolean {
+    return grants(claims.permissions, permission) && !this.isTokenDenied(claims)
+  }
+
+  isTokenDenied(
+    claims: Pick<UserTokenClaims, 'serverUuid' | 'userUuid' | 'jti' | 'issuedAt'>,
+  ): boolean {
+    const { serverUuid, userUuid, jti, issuedAt } = claims
+    // Fails closed: a token lacking what revocation is judged on cannot be accepted.
+    if (!Number.isSafeInteger(issuedAt) || !serverUuid || !userUuid) return true
+    const issuedMs = issuedAt * 1000
+    // Wings compares whole-second `iat` with a full-precision boot instant, so a token minted in
+    // the boot's own second is refused too.
+    if (issuedMs < this.#bootedAt) return true
+    if (issuedMs <= this.#deniedJtis.floor || issuedMs <= this.#deniedUsers.floor) return true
+    const now = this.#clock.now()
+    const deniedAt = [
+      jti === undefined ? undefined : this.#deniedJtis.deniedAt(jti, now),
+      this.#deniedUsers.deniedAt(userKey(serverUuid, userUuid), now),
+      this.#deniedUsers.deniedAt(userKey('*', userUuid), now),
+    ]
+    // [v1.12] `iat <= denied_at`: a token minted in the same second as the denial is refused.
+    return deniedAt.some((at) => at !== undefined && issuedMs <= at)
+  }
+
+  denyJtis(jtis: readonly string[]): void {
+    const now = this.#clock.now()
+    for (const jti of jtis) {
+      // Longer or empty ids cannot be the `jti` of a token this verifier accepts.
+      if (typeof jti !== 'string' || jti === '' || jti.length > MAX_ID_LENGTH) continue
+      if (this.#deniedJtis.deny(jti, now)) this.#warnFolded('jti')
+    }
+  }
+
+  deauthorizeUser(userUuid: string, servers: readonly string[] | 'all'): void {
+    // Accepted tokens carry UUIDs; anything else could match none of them.
+    if (typeof userUuid !== 'string' || !isUuid(userUuid)) return
+    const now = this.#clock.now()
+    const serverKeys = servers === 'all' ? ['*'] : servers.filter((s) => isUuid(s))
+    for (const server of serverKeys) {
+      if (this.#deniedUsers.deny(userKey(server, userUuid), now)) this.#warnFolded('user')
+    }
+  }
+
+  #verifyWebsocket(token: string): WebsocketTokenClaims {
+    const payload = this.#decode(token)
+    const times = this.#checkTimes(payload, 'websocket')
+    const scopes = payload.scopes()
+    const serverUuid = payload.uuid('server_uuid')
+    const userUuid = payload.uuid('user_uuid')
+    const jti = payload.id('jti')
+    const permissions = payload.stringArray('permissions') ?? []
+    const { expiresAt, issuedAt } = times
+    if (serverUuid === undefined || userUuid === undefined || issuedAt === undefined) {
+      throw new DeniedError(TOKEN_ERROR_MESSAGES.denylisted)
+    }
+    const claims: WebsocketTokenClaims = Object.freeze({
+      serverUuid,
+      userUuid,
+      permissions,
+      expiresAt,
+      issuedAt,
+      jti,
+      scopes,
+    })
+    if (this.isTokenDenied(claims)) throw new DeniedError(TOKEN_ERROR_MESSAGES.denylisted)
+    if (!grants(permissions, CONNECT_PERMISSION) || !this.#scopeAllows(payload, 'websocket')) {
+      throw new DeniedError(TOKEN_ERROR_MESSAGES.missingConnectPermission)
+    }
+    return claims
+  }
+
+  #verifyTransfer(token: string): TransferTokenClaims {
+    const payload = this.#decode(token)
+    const { expiresAt, issuedAt } = this.#checkTimes(payload, 'transfer')
+    if (!this.#scopeAllows(payload, 'transfer')) {
+      throw new DeniedError(TOKEN_ERROR_MESSAGES.forbidden)
+    }
+    const subject = payload.uuid('sub')
+    if (subject === undefined) throw new InvalidTokenError('claim sub is missing')
+    return Object.freeze({
+      serverUuid: subject.toLowerCase(),
+      expiresAt,
+      issuedAt,
+      jti: payload.id('jti'),
+      scopes: payload.scopes(),
+    })
+  }
+
+  #redeem(token: string, purpose: OneTimeTokenPurpose, options: RedeemOptions): OneTimeClaims {
+    const payload = this.#decode(token)
+    const { expiresAt, issuedAt } = this.#checkTimes(payload, purpose)
+    // Refusals after a valid signature all answer the same 404 (tokens.md §4.2).
+    const refuse = () => new NotFoundError(TOKEN_ERROR_MESSAGES.resourceNotFound)
+    if (!this.#scopeAllows(payload, purpose)) throw refuse()
+    const serverUuid = payload.uuid('server_uuid')
+    const userUuid = payload.uuid('user_uuid')
+    const uniqueId = payload.id('unique_id')
+    const common = { expiresAt, jti: payload.id('jti'), scopes: payload.scopes() }
+    // Absent claims refuse like the reference, where an empty server_uuid is an unknown server,
+    // an empty user_uuid or iat is denied, and an empty unique_id would be shared by all.
+    if (
+      serverUuid === undefined ||
+      userUuid === undefined ||
+      issuedAt === undefined ||
+      uniqueId === undefined
+    ) {
+      throw refuse()
+    }
+    const user = { ...common, serverUuid, userUuid, issuedAt, uniqueId }
+    let claims: OneTimeClaims
+    if (purpose === 'file-download') {
+      const filePath = payload.path('file_path')
+      if (filePath === undefined) throw refuse()
+      claims = Object.freeze({ ...user, filePath })
+    } else if (purpose === 'backup-download') {
+      const backupUuid = payload.uuid('backup_uuid')
+      if (backupUuid === undefined) throw refuse()
+      claims = Object.freeze({ ...user, backupUuid })
+    } else if (purpose === 'file-upload') {
+      claims = Object.freeze(user)
+    } else {
+      throw new TypeError(`redeem() does not take ${String(purpose)}`)
+    }
+
+    // Order of Wings 1.12: server, deny lists, then the id is used up.
+    if (!options.hasServer(serverUuid)) throw refuse()
+    if (this.isTokenDenied(claims)) throw refuse()
+    const result = this.#oneTime.consume(uniqueId, (expiresAt + 1) * 1000, this.#clock.now())
+    if (result === 'full') {
+      this.#logger.warn('one-time token store is full: refusing download and upload tokens', {
+        size: this.#oneTime.size,
+      })
+    }
+    if (result !== 'consumed') throw refuse()
+    return claims
+  }
+
+  #decode(token: string): TokenPayload {
+    if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) {
+      throw new InvalidTokenError('token is missing, too long or not a string')
+    }
+    const key = this.#currentKey()
+    let decoded: jwt.Jwt
+    try {
+      // The algorithm is pinned: `none`, other HMACs and public-key algorithms all fail here.
+      // Time claims are checked below with the Panel's whole-second rules and the injected clock.
+      decoded = jwt.verify(token, key, {
+        algorithms: ['HS256'],
+        complete: true,
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+      })
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : 'unreadable token'
+      throw new InvalidTokenError(`token rejected: ${reason}`, { cause: err })
+    }
+    if (decoded.header.alg !== 'HS256') throw new InvalidTokenError('token algorithm is not HS256')
+    const payload = new TokenPayload(decoded.payload)
+    payload.checkUncheckedClaims()
+    return payload
+  }
+
+  #checkTimes(payload: TokenPayload, purpose: TokenPurpose): Times {
+    const expiresAt = payload.integer('exp')
+    const issuedAt = payload.integer('iat')
+    const notBefore = payload.integer('nbf')
+    if (expiresAt === undefined) throw new InvalidTokenError('claim exp is missing')
+    const now = this.#nowSeconds()
+    // Valid while the current whole second is at most `exp`, as in Wings.
+    if (now > expiresAt) {
+      // The websocket answers expiry with a `jwt error` the Panel's client reacts to.
+      if (purpose === 'websocket') throw new DeniedError(TOKEN_ERROR_MESSAGES.expired)
+      throw new InvalidTokenError(TOKEN_ERROR_MESSAGES.expired)
+    }
+    if (notBefore !== undefined && now < notBefore) {
+      throw new InvalidTokenError('token is not valid yet (nbf)')
+    }
+    if (issuedAt !== undefined && issuedAt > now + ISSUED_AT_LEEWAY_SECONDS) {
+      throw new InvalidTokenError('token was issued in the future (iat)')
+    }
+    if (expiresAt - (issuedAt ?? now) > this.#maxLifetimeSeconds) {
+      throw new InvalidTokenError(`token lives longer than ${this.#maxLifetimeSeconds} s`)
+    }
+    return { expiresAt, issuedAt }
+  }
+
+  #scopeAllows(payload: TokenPayload, purpose: TokenPurpose): boolean {
+    const scopes = payload.scopes()
+    if (scopes === undefined && this.#allowWithoutScope) {
+      return !FOREIGN_CLAIMS[purpose].some((name) => payload.has(name))
+    }
+    return this.#scopesAllow(scopes, purpose)
+  }
+
+  #scopesAllow(scopes: readonly string[] | undefined, purpose: TokenPurpose): boolean {
+    return scopes === undefined ? this.#allowWithoutScope : scopes.includes(purpose)
+  }
+
+  #currentKey(): KeyObject {
+    const secret = this.#nodeToken()
+    // An empty HMAC key would let anyone sign tokens.
+    if (typeof secret !== 'string' || secret === '') {
+      throw new InvalidTokenError('no node token is configured')
+    }
+    if (this.#key?.secret !== secret) {
+      this.#key = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) }
+    }
+    return this.#key.key
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#clock.now() / 1000)
+  }
+
+  #warnFolded(list: 'jti' | 'user'): void {
+    this.#logger.warn('deny list is full: denying every token issued up to its oldest entry', {
+      list,
+    })
+  }
+}
+
+/** `*` grants every permission except the `admin` ones (tokens.md §4.1). */
+function grants(permissions: readonly string[], permission: string): boolean {
+  return permissions.some((p) => p === permission || (p === '*' && !permission.startsWith('admin')))
+}
+
+function userKey(server: string, user: string): string {
+  return `${server.toLowerCase()}:${user.toLowerCase()}`
+}
+
+/** Runs `work` now and reports its result or throw as a promise. */
+function settle<T>(work: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(work()))
+}
