@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, parseDocument } from 'yaml'
 import type { ResolvedReplacement } from '../resolve-replacement.js'
 import { applyDocumentReplacements } from './document-paths.js'
 import { MalformedConfigFileError } from './malformed-config-file-error.js'
+import { jsonDepth, refuseDeepNesting } from './nesting-depth.js'
 
 /**
  * The `json` parser: replacements follow document-paths.ts; the result is written with 4-space
@@ -18,6 +19,7 @@ export function rewriteJson(
   logger: Logger,
 ): string {
   const text = content.replace(/^\uFEFF/, '').trim() === '' ? '{}' : content.replace(/^\uFEFF/, '')
+  refuseDeepNesting(jsonDepth(text), 'JSON')
   try {
     JSON.parse(text)
   } catch (err) {

@@ -9,6 +9,7 @@ import {
 } from '@xmldom/xmldom'
 import type { ResolvedReplacement } from '../resolve-replacement.js'
 import { MalformedConfigFileError } from './malformed-config-file-error.js'
+import { refuseDeepNesting, xmlDepth } from './nesting-depth.js'
 
 const ELEMENT_NODE = 1
 const TEXT_NODE = 3
@@ -70,6 +71,7 @@ function parse(content: string): Document {
     doc.appendChild(doc.createProcessingInstruction('xml', 'version="1.0" encoding="utf-8"'))
     return doc
   }
+  refuseDeepNesting(xmlDepth(text), 'XML')
   try {
     return new DOMParser({
       onError: (level, message) => {

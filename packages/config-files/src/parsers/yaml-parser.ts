@@ -3,6 +3,7 @@ import { type Document, isMap, parseDocument, YAMLMap } from 'yaml'
 import type { ResolvedReplacement } from '../resolve-replacement.js'
 import { applyDocumentReplacements } from './document-paths.js'
 import { MalformedConfigFileError } from './malformed-config-file-error.js'
+import { refuseDeepNesting, yamlDepth } from './nesting-depth.js'
 
 /**
  * The `yaml`/`yml` parser: the root must be a mapping (an empty file counts as an empty one),
@@ -19,6 +20,7 @@ export function rewriteYaml(
   replacements: readonly ResolvedReplacement[],
   logger: Logger,
 ): string {
+  refuseDeepNesting(yamlDepth(content), 'YAML')
   const doc: Document = parseDocument(content, { version: '1.1', uniqueKeys: false })
   const [error] = doc.errors
   if (error !== undefined) {
