@@ -1,2 +1,12 @@
+export {
+  describeEnvironmentContract,
+  EnvironmentRecorder,
+  FAKE_GAME_SERVER,
+  FAKE_GAME_SERVER_DONE,
+  fakeServerSettings,
+  type EnvironmentContractHooks,
+  type FakeServerOptions,
+  type FakeServerSettingsOptions,
+} from './environment-contract.js'
 export { createTempDir, type TempDir } from './temp-dir.js'
 export { ensureTestImages, TEST_IMAGE } from './test-images.js'

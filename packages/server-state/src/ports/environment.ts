@@ -137,6 +137,11 @@ export interface Environment {
   kill(signal?: AbortSignal): Promise<void>
   /** Kills the process if needed and removes the runtime; the server's files are left alone. */
   destroy(signal?: AbortSignal): Promise<void>
+  /**
+   * Stops listening to the process (console, stats) without touching it, as on daemon shutdown;
+   * no more events come until the next `attach` or `start`.
+   */
+  detach(): void
 
   /** Writes `command` and a newline to the process's stdin; rejects with NotRunningError when not running. */
   sendCommand(command: string): Promise<void>
