@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { FixtureError, sampleFixture, startPanelSim, type PanelSim } from '@node/panel-sim'
+import {
+  FixtureError,
+  sampleFixture,
+  startPanelSim,
+  type Fixture,
+  type PanelSim,
+} from '@node/panel-sim'
 
 let sim: PanelSim | undefined
 
@@ -68,7 +74,9 @@ describe('fixtures', () => {
       'allocation 127.0.0.1:30000 on node 1 is already assigned',
     ],
   ])('rejects a broken fixture with a message naming the field (%#)', async (fixture, message) => {
-    const failure = await startPanelSim({ fixture }).catch((err: unknown) => err)
+    const failure = await startPanelSim({ fixture: fixture as Fixture }).catch(
+      (err: unknown) => err,
+    )
 
     expect(failure).toBeInstanceOf(FixtureError)
     expect((failure as Error).message).toContain(message)
