@@ -456,8 +456,7 @@ export class Jail {
         await fs.copyFile(procFd(srcFd), procFd(dirFd, tempName), fs.constants.COPYFILE_EXCL)
         const tempFd = await this.#backend.openAt(dirFd, tempName, O_PATH, 0)
         try {
-          await fs.chmod(procFd(tempFd), stats.mode & 0o777)
-          if (this.#owner) await fs.chown(procFd(tempFd), this.#owner.uid, this.#owner.gid)
+          await this.#setOwnerAndMode(tempFd, stats.mode & 0o777)
         } finally {
           await closeQuietly(tempFd)
         }
@@ -635,9 +634,11 @@ export class Jail {
           )
           // What we just made is opened by name, without following: a link swapped in fails.
           next = await this.#backend.openAt(dirFd, name, O_PATH | O_DIRECTORY, 0)
-          if (created && this.#owner) {
-            await fs.chown(procFd(next), this.#owner.uid, this.#owner.gid).catch(async (e) => {
-              await closeQuietly(next)
+          if (created) {
+            // Exactly 0755 whatever the umask, owned by the daemon user (behaviour §8.1).
+            const fd = next
+            await this.#setOwnerAndMode(fd, DIR_MODE).catch(async (e: unknown) => {
+              await closeQuietly(fd)
               throw e
             })
           }
@@ -650,6 +651,11 @@ export class Jail {
       await closeQuietly(dirFd)
       throw error
     }
+  }
+
+  async #setOwnerAndMode(fd: number, mode: number): Promise<void> {
+    await fs.chmod(procFd(fd), mode)
+    if (this.#owner) await fs.chown(procFd(fd), this.#owner.uid, this.#owner.gid)
   }
 
   async #lstatMaybe(dirFd: number, name: string): Promise<JailStats | undefined> {
