@@ -44,7 +44,14 @@ async function handle(
   const url = new URL(req.url ?? '/', 'http://sim.invalid')
   const method = (req.method ?? 'GET').toUpperCase()
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname
-  const rawBody = await readBody(req)
+  let rawBody: Buffer | null
+  try {
+    rawBody = await readBody(req)
+  } catch {
+    // The caller went away mid-body: nothing to answer.
+    req.socket.destroy()
+    return
+  }
   if (rawBody === null) {
     send(
       res,
@@ -127,12 +134,21 @@ function match(routes: readonly Route[], method: string, path: string): Match | 
     if (!m) continue
     if (route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))) {
       const params: Record<string, string> = {}
-      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = decodeURIComponent(v)
+      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = safeDecode(v)
       return { route, params }
     }
     allowed.push(...route.methods)
   }
   return allowed.length > 0 ? { allowed } : undefined
+}
+
+/** A malformed `%` sequence stays as it is (it then matches no record: 404). */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
 }
 
 function errorResponse(err: PanelError): SimResponse {

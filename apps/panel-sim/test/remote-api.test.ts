@@ -293,3 +293,25 @@ describe('install status (R5)', () => {
     })
   })
 })
+
+describe('routing', () => {
+  it('answers 404 before authentication for unknown routes and malformed ids', async () => {
+    sim = await startPanelSim({ fixture: sampleFixture() })
+
+    const unknown = await get('/api/remote/servers/d3aac109/archive', {})
+    const malformed = await get('/api/remote/servers/%E0%A4%A')
+
+    expect(unknown.status).toBe(404)
+    expect(unknown.json).toEqual({
+      errors: [
+        {
+          code: 'NotFoundHttpException',
+          status: '404',
+          detail: 'The requested resource could not be found on the server.',
+        },
+      ],
+    })
+    expect(malformed.status).toBe(404)
+    expect(sim.callsTo('/api/remote/**').map((c) => c.status)).toEqual([404, 404])
+  })
+})
