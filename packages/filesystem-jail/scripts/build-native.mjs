@@ -62,7 +62,8 @@ const result = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir
   encoding: 'utf8',
 })
 if (result.status !== 0) {
-  log(`building the native addon failed: the package runs in its JS mode\n${result.stderr ?? ''}`)
+  const tail = (result.stderr ?? '').trim().split('\n').slice(-15).join('\n')
+  log(`building the native addon failed: the package runs in its JS mode\n${tail}`)
   process.exit(0)
 }
 log(`native addon built against the headers in ${nodedir}`)

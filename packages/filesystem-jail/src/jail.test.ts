@@ -468,6 +468,22 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
     })
   })
 
+  describe('denylist', () => {
+    it('applies new patterns to operations that start after setDenylist', async () => {
+      await writeFile(path.join(root, 'server.jar'), 'jar')
+      expect(await text((await jail.openRead('server.jar')).stream)).toBe('jar')
+
+      jail.setDenylist(['*.jar'])
+
+      expect(await failure(jail.openRead('server.jar'))).toMatchObject({
+        code: 'DENIED',
+        message: 'This file cannot be modified: present in egg denylist.',
+        withRequestId: true,
+      })
+      expect(jail.denylist.patterns).toEqual(['*.jar'])
+    })
+  })
+
   describe('close', () => {
     it('lets running operations finish, then refuses new ones', async () => {
       const write = jail.writeFile('a.txt', 'a')

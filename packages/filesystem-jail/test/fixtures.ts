@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 
+import { jailFaultOf } from '@node/filesystem-jail'
 import { isDaemonError } from '@node/shared-kernel'
-
-import { jailFaultOf } from '../src/index.js'
 
 export const run = promisify(execFile)
 
