@@ -19,7 +19,9 @@ export {
   type RewriteOptions,
 } from './rewrite-config-file.js'
 export {
-  MAX_CONFIG_FILE_BYTES,
+  MAX_DOCUMENT_FILE_BYTES,
+  MAX_LINE_FILE_BYTES,
+  maxFileBytes,
   rewriteConfigFiles,
   type ConfigFileOutcome,
   type ConfigFileResult,

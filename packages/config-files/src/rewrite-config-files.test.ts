@@ -2,7 +2,11 @@ import type { ConfigFileRewrite } from '@node/server-state'
 import { MemoryLogger } from '@node/shared-kernel/testing'
 import { describe, expect, it } from 'vitest'
 import { configValueResolverFrom } from './resolve-replacement.js'
-import { rewriteConfigFiles } from './rewrite-config-files.js'
+import {
+  MAX_DOCUMENT_FILE_BYTES,
+  MAX_LINE_FILE_BYTES,
+  rewriteConfigFiles,
+} from './rewrite-config-files.js'
 import { InMemoryConfigFileIo } from './testing/in-memory-config-file-io.js'
 
 const resolver = configValueResolverFrom({ docker: { network: { interface: '172.18.0.1' } } })
@@ -131,5 +135,24 @@ describe('rewriteConfigFiles', () => {
     )
     expect(results[0]?.outcome).toBe('failed')
     expect(io.files.get('a.json')).toEqual(Buffer.from([0x7b, 0xff, 0x7d]))
+  })
+
+  it('does not parse files above the size caps, and leaves them as they are', async () => {
+    const big = Buffer.alloc(MAX_DOCUMENT_FILE_BYTES + 1, 'a')
+    const io = new InMemoryConfigFileIo({ 'big.yml': big, 'ok.properties': big })
+    const logger = new MemoryLogger()
+    const results = await rewriteConfigFiles(
+      [
+        config('yaml', 'big.yml', [['a', '1']]),
+        config('properties', 'ok.properties', [['a', '1']]),
+      ],
+      io,
+      resolver,
+      logger,
+    )
+    expect(results.map((result) => result.outcome)).toEqual(['failed', 'written'])
+    expect(results[0]?.error?.message).toContain(`larger than ${MAX_DOCUMENT_FILE_BYTES} bytes`)
+    expect(io.files.get('big.yml')).toEqual(big)
+    expect(MAX_LINE_FILE_BYTES).toBeGreaterThan(MAX_DOCUMENT_FILE_BYTES)
   })
 })

@@ -4,8 +4,21 @@ import type { ConfigFileIo } from './ports/config-file-io.js'
 import type { ConfigValueResolver } from './ports/config-value-resolver.js'
 import { isKnownParser, rewriteConfigFileBytes } from './rewrite-config-file.js'
 
-/** Files above this size are not parsed (the reference's cap): they would be held in memory. */
-export const MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024
+/**
+ * Files above these sizes are not parsed. The reference parses up to 64 MiB on its own goroutine;
+ * here parsing runs on the event loop that serves every server, so the caps are set where the
+ * slowest parsers still finish in about a second (the YAML, JSON and XML libraries manage about
+ * 1-2 MB/s, the line parsers about 10 MB/s). Egg configuration files are a few kilobytes.
+ */
+export const MAX_DOCUMENT_FILE_BYTES = 1024 * 1024
+export const MAX_LINE_FILE_BYTES = 8 * 1024 * 1024
+
+/** The size cap for a parser: line parsers (`properties`, `ini`, `file`) get the larger one. */
+export function maxFileBytes(parser: string): number {
+  return parser === 'properties' || parser === 'ini' || parser === 'file'
+    ? MAX_LINE_FILE_BYTES
+    : MAX_DOCUMENT_FILE_BYTES
+}
 
 export type ConfigFileOutcome =
   /** The file was created or its content changed. */
@@ -64,8 +77,8 @@ async function rewriteOne(
   let existing: Buffer | undefined
   try {
     existing = await io.read(file)
-    if (existing !== undefined && existing.length > MAX_CONFIG_FILE_BYTES) {
-      throw new Error(`file is larger than ${MAX_CONFIG_FILE_BYTES} bytes, not parsed`)
+    if (existing !== undefined && existing.length > maxFileBytes(parser)) {
+      throw new Error(`file is larger than ${maxFileBytes(parser)} bytes, not parsed`)
     }
     let output: Buffer | undefined
     try {

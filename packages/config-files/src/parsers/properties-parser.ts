@@ -130,6 +130,7 @@ function splitKey(logical: string): { key: string; valueStart: number } {
 }
 
 function unescape(text: string): string {
+  if (!text.includes('\\')) return text
   let out = ''
   for (let at = 0; at < text.length; at++) {
     const char = text[at] ?? ''

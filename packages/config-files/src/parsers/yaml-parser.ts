@@ -44,8 +44,21 @@ function detectIndent(content: string): number | undefined {
   return width !== undefined && width >= 2 && width <= 8 ? width : undefined
 }
 
-/** Whether the file writes sequences flush with their key (`key:` then `- item` below it). */
+/**
+ * Whether the file writes sequences flush with their key (`key:` then `- item` below it). Plain
+ * string scans: a backtracking pattern here could be made slow by a crafted file.
+ */
 function hasFlushSequences(content: string): boolean {
-  const found = /^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\r?\n\1- /m.exec(content)
-  return found !== null
+  const lines = content.split('\n')
+  for (let index = 0; index + 1 < lines.length; index++) {
+    const next = lines[index + 1] ?? ''
+    const indent = next.length - next.trimStart().length
+    if (!next.startsWith('- ', indent) && next.trimEnd() !== `${' '.repeat(indent)}-`) continue
+    const line = lines[index] ?? ''
+    if (line.length - line.trimStart().length !== indent) continue
+    const comment = line.indexOf(' #')
+    const key = (comment === -1 ? line : line.slice(0, comment)).trimEnd()
+    if (key.endsWith(':') && !key.trimStart().startsWith('-')) return true
+  }
+  return false
 }
