@@ -152,7 +152,7 @@ describe('rewriteConfigFiles', () => {
     )
     expect(results.map((result) => result.outcome)).toEqual(['failed', 'written'])
     expect(results[0]?.error?.message).toContain(`larger than ${MAX_DOCUMENT_FILE_BYTES} bytes`)
-    expect(io.files.get('big.yml')).toEqual(big)
+    expect(io.files.get('big.yml')?.equals(big)).toBe(true)
     expect(MAX_LINE_FILE_BYTES).toBeGreaterThan(MAX_DOCUMENT_FILE_BYTES)
   })
 })
