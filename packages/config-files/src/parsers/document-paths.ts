@@ -222,6 +222,8 @@ function scalarText(node: Scalar): string {
 /** Keeps the comments and, for string-to-string changes, the quoting of the node replaced. */
 function carryOver(previous: unknown, next: unknown): unknown {
   if (!isScalar(previous) || !isScalar(next)) return next
+  // An equal value keeps the node as written, so an unchanged file serialises as before.
+  if (previous.value === next.value) return previous
   next.comment = previous.comment
   next.commentBefore = previous.commentBefore
   next.spaceBefore = previous.spaceBefore

@@ -94,6 +94,12 @@ describe('json parser', () => {
     ).toEqual({ host: '10.0.0.5:25565', port: 25565 })
   })
 
+  it('leaves a file whose values already match byte for byte', () => {
+    expect(rewriteEggJson(SERVER_CONFIG, [r('Port', 42420), r('MaxClients', '16')])).toBe(
+      SERVER_CONFIG,
+    )
+  })
+
   it('treats an empty file as an empty object', () => {
     expect(rewriteEggJson('', [r('port', '1')])).toBe('{\n    "port": 1\n}')
   })

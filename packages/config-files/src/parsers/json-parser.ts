@@ -31,8 +31,12 @@ export function rewriteJson(
   if (error !== undefined) {
     throw new MalformedConfigFileError(`invalid JSON: ${error.message}`, { cause: error })
   }
+  const before = stringify(doc.contents, text, '')
   applyDocumentReplacements(doc, replacements, logger)
-  return stringify(doc.contents, text, '') + (content.endsWith('\n') ? '\n' : '')
+  const after = stringify(doc.contents, text, '')
+  // Nothing changed: the file stays byte for byte, whatever its indentation.
+  if (after === before && content.trim() !== '') return content
+  return after + (content.endsWith('\n') ? '\n' : '')
 }
 
 function stringify(node: unknown, source: string, indent: string): string {

@@ -142,6 +142,13 @@ describe('yaml parser', () => {
     expect(rewriteEggYaml('', [r('a', 'yes')])).toBe('a: "yes"\n')
   })
 
+  it('leaves a file whose values already match byte for byte', () => {
+    const file = "a:   1e3 # spaced\nb: 'x'\nc: [1,2]\n"
+    expect(rewriteEggYaml(file, [r('a', '1000'), r('b', 'x')])).toBe(file)
+    const once = rewriteEggYaml(BUNGEE_CONFIG, BUNGEE, { resolver })
+    expect(rewriteEggYaml(once, BUNGEE, { resolver })).toBe(once)
+  })
+
   it('creates a document for an empty (new) file with 4-space indentation', () => {
     expect(rewriteEggYaml('', [r('a.b.c', 'x')])).toBe('a:\n    b:\n        c: x\n')
   })

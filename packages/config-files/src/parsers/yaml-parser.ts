@@ -28,14 +28,18 @@ export function rewriteYaml(
   }
   if (doc.contents === null) doc.contents = new YAMLMap()
   if (!isMap(doc.contents)) throw new MalformedConfigFileError('the YAML root is not a mapping')
-  applyDocumentReplacements(doc, replacements, logger)
   const flushSequences = hasFlushSequences(content)
-  return doc.toString({
+  const options = {
     // The library indents flush sequences by indent - 2, so they need 2 to stay flush.
     indent: detectIndent(content) ?? (flushSequences ? 2 : 4),
     indentSeq: !flushSequences,
     lineWidth: 0,
-  })
+  }
+  const before = doc.toString(options)
+  applyDocumentReplacements(doc, replacements, logger)
+  const after = doc.toString(options)
+  // Nothing changed: the file stays byte for byte, not in the library's normalised spelling.
+  return after === before && content.trim() !== '' ? content : after
 }
 
 /** The indentation of the first indented key line, when within 2 to 8 spaces. */
