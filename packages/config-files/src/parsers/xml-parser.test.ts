@@ -63,6 +63,12 @@ describe('xml parser', () => {
     )
   })
 
+  it('leaves a file whose values already match byte for byte', () => {
+    expect(rewriteEggXml(DEDICATED_CFG, [r('MyConfigDedicated.ServerPort', 27016)])).toBe(
+      DEDICATED_CFG,
+    )
+  })
+
   it('creates a declaration and a root for an empty (new) file', () => {
     expect(rewriteEggXml('', [r('Config.Net.Port', '1'), r('Config.Name', 'n')])).toBe(
       '<?xml version="1.0" encoding="utf-8"?>\n<Config>\n  <Net>\n    <Port>1</Port>\n  </Net>\n  <Name>n</Name>\n</Config>\n',
@@ -70,12 +76,12 @@ describe('xml parser', () => {
   })
 
   it('creates nothing under a root with another name', () => {
-    expect(rewriteEggXml('<a/>', [r('b.c', '1')])).toBe('<a/>\n')
+    expect(rewriteEggXml('<a/>', [r('b.c', '1')])).toBe('<a/>')
   })
 
   it('warns about matches that are no element path', () => {
     const logger = new MemoryLogger()
-    expect(rewriteEggXml('<a/>', [r("a.b[@x='1']", '1')], { logger })).toBe('<a/>\n')
+    expect(rewriteEggXml('<a/>', [r("a.b[@x='1']", '1')], { logger })).toBe('<a/>')
     expect(logger.records).toHaveLength(1)
   })
 

@@ -36,6 +36,7 @@ export function rewriteXml(
   logger: Logger,
 ): string {
   const doc = parse(content)
+  const before = render(doc)
   for (const replacement of replacements) {
     const parts = replacement.match.split('.')
     if (!parts.every((part) => part === '*' || XML_NAME.test(part))) {
@@ -61,7 +62,9 @@ export function rewriteXml(
     }
     for (const element of find(doc, parts)) setValue(doc, element, replacement.value)
   }
-  return render(doc)
+  const after = render(doc)
+  // Nothing changed: the file keeps its own indentation.
+  return after === before && content.trim() !== '' ? content : after
 }
 
 function parse(content: string): Document {
