@@ -163,7 +163,7 @@ function setSegments(
       }
       node = resolve(doc, node.items[Number(segment)])
     } else {
-      return `${path.slice(0, at).join('.') || 'the document root'} is not an object`
+      return `${path.slice(0, at).join('.') || 'the value at the start of the path'} is not an object`
     }
   }
   return 'empty path'

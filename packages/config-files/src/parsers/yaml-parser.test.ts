@@ -149,6 +149,19 @@ describe('yaml parser', () => {
     expect(rewriteEggYaml(once, BUNGEE, { resolver })).toBe(once)
   })
 
+  it('indexes existing lists with numeric segments and escapes dots in keys with ~1', () => {
+    const out = rewriteEggYaml('list:\n  - a: 1\nplugin.yml:\n  x: 1\n', [
+      r('list.0.a', '2'),
+      r('plugin~1yml.x', '3'),
+    ])
+    expect(out).toBe('list:\n  - a: 2\nplugin.yml:\n  x: 3\n')
+  })
+
+  it('writes through an alias into its anchor', () => {
+    const out = rewriteEggYaml('base: &b\n  port: 1\nserver: *b\n', [r('server.port', '2')])
+    expect(out).toBe('base: &b\n  port: 2\nserver: *b\n')
+  })
+
   it('creates a document for an empty (new) file with 4-space indentation', () => {
     expect(rewriteEggYaml('', [r('a.b.c', 'x')])).toBe('a:\n    b:\n        c: x\n')
   })
