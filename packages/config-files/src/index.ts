@@ -1,3 +1,4 @@
+export type { ParseLimits } from './parse-in-worker.js'
 export type { ConfigFileIo } from './ports/config-file-io.js'
 export type { ConfigValueResolver } from './ports/config-value-resolver.js'
 export { MalformedConfigFileError } from './parsers/malformed-config-file-error.js'
@@ -16,12 +17,12 @@ export {
   rewriteEggText,
   rewriteEggXml,
   rewriteEggYaml,
+  resolveReplacements,
   type RewriteOptions,
 } from './rewrite-config-file.js'
 export {
-  MAX_DOCUMENT_FILE_BYTES,
-  MAX_LINE_FILE_BYTES,
-  maxFileBytes,
+  DEFAULT_PARSE_LIMITS,
+  MAX_CONFIG_FILE_BYTES,
   rewriteConfigFiles,
   type ConfigFileOutcome,
   type ConfigFileResult,

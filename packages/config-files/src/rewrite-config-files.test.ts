@@ -2,11 +2,7 @@ import type { ConfigFileRewrite } from '@node/server-state'
 import { MemoryLogger } from '@node/shared-kernel/testing'
 import { describe, expect, it } from 'vitest'
 import { configValueResolverFrom } from './resolve-replacement.js'
-import {
-  MAX_DOCUMENT_FILE_BYTES,
-  MAX_LINE_FILE_BYTES,
-  rewriteConfigFiles,
-} from './rewrite-config-files.js'
+import { MAX_CONFIG_FILE_BYTES, rewriteConfigFiles } from './rewrite-config-files.js'
 import { InMemoryConfigFileIo } from './testing/in-memory-config-file-io.js'
 
 const resolver = configValueResolverFrom({ docker: { network: { interface: '172.18.0.1' } } })
@@ -137,22 +133,51 @@ describe('rewriteConfigFiles', () => {
     expect(io.files.get('a.json')).toEqual(Buffer.from([0x7b, 0xff, 0x7d]))
   })
 
-  it('does not parse files above the size caps, and leaves them as they are', async () => {
-    const big = Buffer.alloc(MAX_DOCUMENT_FILE_BYTES + 1, 'a')
-    const io = new InMemoryConfigFileIo({ 'big.yml': big, 'ok.properties': big })
-    const logger = new MemoryLogger()
+  it('does not parse files above the size cap, and leaves them as they are', async () => {
+    const big = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1, 'a')
+    const io = new InMemoryConfigFileIo({ 'big.yml': big })
+    const results = await rewriteConfigFiles(
+      [config('yaml', 'big.yml', [['a', '1']])],
+      io,
+      resolver,
+      new MemoryLogger(),
+    )
+    expect(results[0]?.outcome).toBe('failed')
+    expect(results[0]?.error?.message).toContain(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`)
+    expect(io.writes).toEqual([])
+  })
+
+  it('stops a parse that runs too long (a pathological egg regex) and goes on', async () => {
+    const io = new InMemoryConfigFileIo({
+      'slow.yml': `host: ${'a'.repeat(40)}!\n`,
+      'ok.yml': 'host: a\n',
+    })
     const results = await rewriteConfigFiles(
       [
-        config('yaml', 'big.yml', [['a', '1']]),
-        config('properties', 'ok.properties', [['a', '1']]),
+        config('yaml', 'slow.yml', [['host', 'x', 'regex:^(a+)+$']]),
+        config('yaml', 'ok.yml', [['host', 'b']]),
       ],
       io,
       resolver,
-      logger,
+      new MemoryLogger(),
+      { timeoutMs: 1000 },
     )
     expect(results.map((result) => result.outcome)).toEqual(['failed', 'written'])
-    expect(results[0]?.error?.message).toContain(`larger than ${MAX_DOCUMENT_FILE_BYTES} bytes`)
-    expect(io.files.get('big.yml')?.equals(big)).toBe(true)
-    expect(MAX_LINE_FILE_BYTES).toBeGreaterThan(MAX_DOCUMENT_FILE_BYTES)
+    expect(results[0]?.error?.message).toContain('was stopped')
+    expect(io.text('slow.yml')).toBe(`host: ${'a'.repeat(40)}!\n`)
+    expect(io.text('ok.yml')).toBe('host: b\n')
+  })
+
+  it('replays the warnings the parser logged in its worker', async () => {
+    const io = new InMemoryConfigFileIo({ 'a.yml': 'a: 1\n' })
+    const logger = new MemoryLogger()
+    await rewriteConfigFiles([config('yaml', 'a.yml', [['a.b', 'x']])], io, resolver, logger)
+    expect(logger.records).toEqual([
+      {
+        level: 'warn',
+        message: 'configuration value not set: a is not an object',
+        fields: { file: 'a.yml', parser: 'yaml', match: 'a.b' },
+      },
+    ])
   })
 })

@@ -2,23 +2,14 @@ import type { ConfigFileRewrite } from '@node/server-state'
 import type { Logger } from '@node/shared-kernel'
 import type { ConfigFileIo } from './ports/config-file-io.js'
 import type { ConfigValueResolver } from './ports/config-value-resolver.js'
-import { isKnownParser, rewriteConfigFileBytes } from './rewrite-config-file.js'
+import { type ParseLimits, parseInWorker } from './parse-in-worker.js'
+import { isKnownParser, resolveReplacements } from './rewrite-config-file.js'
 
-/**
- * Files above these sizes are not parsed. The reference parses up to 64 MiB on its own goroutine;
- * here parsing runs on the event loop that serves every server, so the caps are set where the
- * slowest parsers still finish in about a second (the YAML, JSON and XML libraries manage about
- * 1-2 MB/s, the line parsers about 10 MB/s). Egg configuration files are a few kilobytes.
- */
-export const MAX_DOCUMENT_FILE_BYTES = 1024 * 1024
-export const MAX_LINE_FILE_BYTES = 8 * 1024 * 1024
+/** Files above this size are not parsed (the reference's cap): they would be held in memory. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024
 
-/** The size cap for a parser: line parsers (`properties`, `ini`, `file`) get the larger one. */
-export function maxFileBytes(parser: string): number {
-  return parser === 'properties' || parser === 'ini' || parser === 'file'
-    ? MAX_LINE_FILE_BYTES
-    : MAX_DOCUMENT_FILE_BYTES
-}
+/** How long one file's parse may run, and with how much heap, by default. */
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { timeoutMs: 30_000, maxHeapMb: 1024 }
 
 export type ConfigFileOutcome =
   /** The file was created or its content changed. */
@@ -38,7 +29,10 @@ export interface ConfigFileResult {
 }
 
 /**
- * Rewrites the egg's configuration files before a start (behaviour §7): a missing file is
+ * Rewrites the egg's configuration files before a start (behaviour §7). Each file is parsed in
+ * a worker thread (the YAML, JSON and XML libraries manage 1-2 MB/s, and the files are
+ * server-owned input), stopped after `limits.timeoutMs` or when it needs more than
+ * `limits.maxHeapMb` of heap. A missing file is
  * created (empty when its parser cannot use it, so even a failed parse leaves a file, as in the
  * reference), a failure is logged and never stops the other files or the start. Different files
  * are processed in parallel; entries naming the same file run in their order, so they do not
@@ -49,7 +43,9 @@ export async function rewriteConfigFiles(
   io: ConfigFileIo,
   resolver: ConfigValueResolver,
   logger: Logger,
+  limits: Partial<ParseLimits> = {},
 ): Promise<ConfigFileResult[]> {
+  const parseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits }
   const byFile = new Map<string, number[]>()
   for (const [index, config] of files.entries()) {
     byFile.set(config.file, [...(byFile.get(config.file) ?? []), index])
@@ -59,7 +55,8 @@ export async function rewriteConfigFiles(
     [...byFile.values()].map(async (indexes) => {
       for (const index of indexes) {
         const config = files[index]
-        if (config !== undefined) results[index] = await rewriteOne(config, io, resolver, logger)
+        if (config === undefined) continue
+        results[index] = await rewriteOne(config, io, resolver, logger, parseLimits)
       }
     }),
   )
@@ -71,21 +68,28 @@ async function rewriteOne(
   io: ConfigFileIo,
   resolver: ConfigValueResolver,
   parentLogger: Logger,
+  limits: ParseLimits,
 ): Promise<ConfigFileResult> {
   const { file, parser } = config
   const logger = parentLogger.child({ file, parser })
   let existing: Buffer | undefined
   try {
     existing = await io.read(file)
-    if (existing !== undefined && existing.length > maxFileBytes(parser)) {
-      throw new Error(`file is larger than ${maxFileBytes(parser)} bytes, not parsed`)
+    if (existing !== undefined && existing.length > MAX_CONFIG_FILE_BYTES) {
+      throw new Error(`file is larger than ${MAX_CONFIG_FILE_BYTES} bytes, not parsed`)
     }
     let output: Buffer | undefined
     try {
-      output = rewriteConfigFileBytes(parser, existing ?? Buffer.alloc(0), config.replace, {
-        resolver,
-        logger,
-      })
+      if (isKnownParser(parser)) {
+        const replacements = resolveReplacements(config.replace, { resolver, logger })
+        output = await parseInWorker(
+          parser,
+          existing ?? Buffer.alloc(0),
+          replacements,
+          logger,
+          limits,
+        )
+      }
     } finally {
       // Created before parsing in the reference, so it exists whatever happens next.
       if (existing === undefined && (output === undefined || !isKnownParser(parser))) {
