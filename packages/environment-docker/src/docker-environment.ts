@@ -69,6 +69,8 @@ export class DockerEnvironment implements Environment {
   readonly #events: EnvironmentEventEmitter
   #settings: EnvironmentSettings
   #run: Run | undefined
+  // The end handling of the latest run; outlives `#run`, which is cleared as soon as it ends.
+  #lastFinished: Promise<void> = Promise.resolve()
   #attaching: Promise<void> | undefined
   #sample: ResourceSample = ZERO_RESOURCE_SAMPLE
 
@@ -161,7 +163,7 @@ export class DockerEnvironment implements Environment {
     const info = await this.#inspect(signal)
     if (info?.State.Running) return this.attach(signal)
     // The previous run may have ended a moment ago; let its `exited` go out first.
-    if (this.#run) await this.#run.finished
+    await this.#settled()
     await this.create(signal)
     const deadline = anySignal(signal, AbortSignal.timeout(this.#host.attachTimeoutMs))
     const run = await this.#openRun(deadline)
@@ -338,11 +340,9 @@ export class DockerEnvironment implements Environment {
 
   /** Waits (boundedly) until the end of the current run has been handled. */
   async #settled(): Promise<void> {
-    const run = this.#run
-    if (!run) return
     const timer = AbortSignal.timeout(EXIT_SETTLE_MS)
     await Promise.race([
-      run.finished,
+      this.#lastFinished,
       new Promise<void>((resolve) => timer.addEventListener('abort', () => resolve())),
     ])
   }
@@ -383,6 +383,7 @@ export class DockerEnvironment implements Environment {
       await this.#endRun(run)
     })
     this.#run = run
+    this.#lastFinished = run.finished
     return run
   }
 

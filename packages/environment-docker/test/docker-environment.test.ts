@@ -302,8 +302,9 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
     await env.sendCommand('run touch /etc/nope || echo root-readonly')
 
     expect(await rec.line('id: ')).toContain('uid=988')
-    await rec.line('tmp-ok')
-    await rec.line('root-readonly')
+    // Exact lines: the TTY also echoes each command as typed.
+    await rec.line(/^tmp-ok$/)
+    await rec.line(/^root-readonly$/)
     expect(await readFile(path.join(dataDirectory, id, 'made-here'), 'utf8')).toBe('')
   })
 

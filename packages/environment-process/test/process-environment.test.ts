@@ -117,7 +117,13 @@ describe('ProcessEnvironment', { timeout: 30_000 }, () => {
     await env.sendCommand('stop')
     await rec.exit()
 
-    expect(await processState(pid)).toMatch(/^(gone|Z)$/)
+    // SIGKILL is delivered asynchronously: allow the kernel a moment to finish the process.
+    let state = await processState(pid)
+    for (let i = 0; i < 40 && !/^(gone|Z)$/.test(state); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      state = await processState(pid)
+    }
+    expect(state).toMatch(/^(gone|Z)$/)
   })
 
   it('measures CPU and memory of the whole process tree', async () => {

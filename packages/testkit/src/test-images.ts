@@ -1,6 +1,16 @@
 import { execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import {
+  chmod,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +25,16 @@ export const TEST_IMAGE = 'node-daemon-test/busybox:latest'
 
 const IMAGE_DIR = fileURLToPath(new URL('../images/busybox/', import.meta.url))
 const DIGEST_LABEL = 'node-daemon.test-image-digest'
+// Directories of the image and their modes. /tmp is world-writable with the sticky bit as in
+// real images: Docker copies its mode onto the tmpfs mounted there.
+const DIRECTORIES: readonly (readonly [string, number])[] = [
+  ['bin', 0o755],
+  ['etc', 0o755],
+  ['tmp', 0o1777],
+  ['home/container', 0o755],
+  ['usr/local/bin', 0o755],
+  ['mnt/server', 0o755],
+]
 // Image settings given to `docker import`; part of the digest, so a change rebuilds the image.
 const IMAGE_CHANGES = [
   'ENV PATH=/usr/local/bin:/bin',
@@ -40,7 +60,10 @@ export async function ensureTestImages(docker = new Docker()): Promise<void> {
 
 async function inputDigest(): Promise<string> {
   const hash = createHash('sha256')
-  hash.update(await readFile(BUSYBOX)).update(JSON.stringify(IMAGE_CHANGES))
+  hash
+    .update(await readFile(BUSYBOX))
+    .update(JSON.stringify(IMAGE_CHANGES))
+    .update(JSON.stringify(DIRECTORIES))
   for (const file of await listFiles(path.join(IMAGE_DIR, 'rootfs'))) {
     hash.update(file).update(await readFile(path.join(IMAGE_DIR, 'rootfs', file)))
   }
@@ -64,8 +87,9 @@ async function buildBusyboxImage(digest: string): Promise<void> {
   }
   const root = await mkdtemp(path.join(tmpdir(), 'test-image-'))
   try {
-    for (const dir of ['bin', 'etc', 'tmp', 'home/container', 'usr/local/bin', 'mnt/server']) {
+    for (const [dir, mode] of DIRECTORIES) {
       await mkdir(path.join(root, dir), { recursive: true })
+      await chmod(path.join(root, dir), mode)
     }
     await cp(BUSYBOX, path.join(root, 'bin/busybox'))
     const { stdout } = await run(BUSYBOX, ['--list'])
