@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createSocket } from 'node:dgram'
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -386,6 +387,45 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
 
     expect(String((failure as Error).message)).toContain('failed to pull')
     expect(await env.exists()).toBe(false)
+  })
+
+  it('pulls with the credentials of the first registry that prefixes the image', async () => {
+    // A registry on loopback that asks for Basic credentials and then knows no image.
+    const authorizations: string[] = []
+    const registry = createHttpServer((req, res) => {
+      authorizations.push(req.headers.authorization ?? '')
+      if (!req.headers.authorization) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' }).end()
+        return
+      }
+      res.writeHead(req.url === '/v2/' ? 200 : 404, { 'Content-Type': 'application/json' })
+      res.end(req.url === '/v2/' ? '{}' : '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}')
+    })
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve))
+    const address = `127.0.0.1:${(registry.address() as AddressInfo).port}`
+    try {
+      logger = new MemoryLogger()
+      const withCredentials = new DockerEnvironmentFactory({
+        docker,
+        dataDirectory,
+        network: NETWORK,
+        registries: {
+          'docker.io': { username: 'wrong', password: 'wrong' },
+          [address]: { username: 'bot', password: 's3cret' },
+        },
+      })
+      const id = await newServer()
+      const env = track(
+        withCredentials.forServer(id, fakeServerSettings(id, 'x', { image: `${address}/game:1` })),
+      )
+
+      const failure = await env.create().catch((err: unknown) => err)
+
+      expect(String((failure as Error).message)).toContain('failed to pull')
+      expect(authorizations).toContain(`Basic ${Buffer.from('bot:s3cret').toString('base64')}`)
+    } finally {
+      registry.close()
+    }
   })
 
   it('reports an out-of-memory kill in the exit state', async () => {

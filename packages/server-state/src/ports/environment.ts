@@ -153,7 +153,10 @@ export interface Environment {
   uptime(signal?: AbortSignal): Promise<number>
   /** How the last run ended; a missing runtime reads as exit code 1, not OOM (behaviour §4). */
   exitState(signal?: AbortSignal): Promise<ExitState>
-  /** Applies the current settings' limits to the running process in place; a no-op when stopped. */
+  /**
+   * Applies the current settings' limits to the existing runtime in place (what cannot change in
+   * place, such as removing a memory limit, waits for the next start); a no-op without a runtime.
+   */
   updateResources(signal?: AbortSignal): Promise<void>
 
   /** Calls `listener` for every `event`; the returned function unsubscribes. */
