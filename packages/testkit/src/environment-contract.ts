@@ -57,12 +57,23 @@ export class EnvironmentRecorder {
 
   /** Resolves with the first recorded line (from index `from`) matching `pattern`. */
   async line(pattern: RegExp | string, timeoutMs = 20_000, from = 0): Promise<string> {
-    const match = (): string | undefined =>
-      this.lines
-        .slice(from)
-        .find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)))
-    await this.until(() => match() !== undefined, `a line matching ${String(pattern)}`, timeoutMs)
-    return match() as string
+    const matches = (l: string): boolean =>
+      typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)
+    // Scans each line once, so waiting through a flood stays linear.
+    let next = from
+    let found: string | undefined
+    const scan = (): boolean => {
+      for (; next < this.lines.length; next++) {
+        const l = this.lines[next] as string
+        if (matches(l)) {
+          found = l
+          return true
+        }
+      }
+      return false
+    }
+    await this.until(scan, `a line matching ${String(pattern)}`, timeoutMs)
+    return found as string
   }
 
   /** Resolves with the next `exited` report (the n-th, counting from 1). */
@@ -119,8 +130,9 @@ export interface FakeServerSettingsOptions extends FakeServerOptions {
 }
 
 /**
- * The settings of a small server (256 MiB, one core, 127.0.0.1:25565, TZ=UTC) whose startup
- * command is `invocation` followed by the fake game server's `args`.
+ * The settings of a small server (256 MiB, one core, default allocation 127.0.0.1:25565 but no
+ * port published, TZ=UTC) whose startup command is `invocation` followed by the fake game
+ * server's `args`.
  */
 export function fakeServerSettings(
   id: string,
@@ -140,7 +152,12 @@ export function fakeServerSettings(
         ...options.limits,
       },
       container: { image: options.image ?? base.settings.container.image },
-      ...(options.allocations ? { allocations: options.allocations } : {}),
+      // Nothing published unless asked: a fixed host port would collide with other tests.
+      allocations: options.allocations ?? {
+        forceOutgoingIp: false,
+        default: { ip: '127.0.0.1', port: 25565 },
+        mappings: {},
+      },
       mounts: options.mounts ?? [],
       labels: options.labels ?? null,
     },
