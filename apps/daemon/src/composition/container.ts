@@ -1,0 +1,70 @@
+import type Docker from 'dockerode'
+import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
+
+import { JwtTokenVerifier } from '@node/jwt'
+import { HttpPanelGateway } from '@node/panel-client'
+
+import { panelClientOptions, type DaemonPaths } from '../config/to-options.js'
+import type { DaemonLogger } from '../logging/winston-logger.js'
+import type { LiveConfig } from './live-config.js'
+import { ServerService } from './server-service.js'
+import { Tokens } from './tokens.js'
+
+export interface ContainerOptions {
+  readonly live: LiveConfig
+  readonly logger: DaemonLogger
+  readonly paths: DaemonPaths
+  readonly version: string
+  readonly docker: Docker | undefined
+  /** `--ignore-certificate-errors`: accept any TLS certificate from the Panel. */
+  readonly ignoreCertificateErrors: boolean
+}
+
+/** Adapters are built by factories, never by decorators: packages stay free of tsyringe. */
+export function createContainer(options: ContainerOptions): DependencyContainer {
+  const c = container.createChildContainer()
+  c.register(Tokens.Config, { useValue: options.live })
+  c.register(Tokens.Logger, { useValue: options.logger })
+  c.register(Tokens.Paths, { useValue: options.paths })
+  c.register(Tokens.Version, { useValue: options.version })
+  c.register(Tokens.Docker, { useValue: options.docker })
+  c.register(Tokens.PanelGateway, {
+    useFactory: instanceCachingFactory(() => {
+      const settings = panelClientOptions(options.live.current())
+      return new HttpPanelGateway({
+        baseUrl: settings.baseUrl,
+        tokenId: settings.tokenId,
+        token: settings.token,
+        timeoutMs: settings.timeoutMs,
+        userAgentVersion: options.version,
+        logger: options.logger.child({ component: 'panel' }),
+        ignoreCertificateErrors: options.ignoreCertificateErrors,
+      })
+    }),
+  })
+  c.register(Tokens.TokenVerifier, {
+    useFactory: instanceCachingFactory(
+      () =>
+        new JwtTokenVerifier({
+          // Read on every check: a token rotated by POST /api/update applies at once.
+          nodeToken: () => options.live.current().token,
+          allowTokensWithoutScope: options.live.current().api.accept_tokens_without_scope,
+          logger: options.logger.child({ component: 'jwt' }),
+        }),
+    ),
+  })
+  c.register(Tokens.ServerService, {
+    useFactory: instanceCachingFactory(
+      (r) =>
+        new ServerService({
+          live: options.live,
+          logger: options.logger,
+          panel: r.resolve(Tokens.PanelGateway),
+          tokens: r.resolve(Tokens.TokenVerifier),
+          dataDirectory: options.paths.dataDirectory,
+          statesFile: options.paths.statesFile,
+        }),
+    ),
+  })
+  return c
+}

@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { readFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+
+import Docker from 'dockerode'
+
+import { daemonVersion } from '../cli/run-cli.js'
+import type { LoadedConfig } from '../config/load-config.js'
+import { saveConfig } from '../config/save-config.js'
+import { apiListenOptions, daemonPaths } from '../config/to-options.js'
+import { createHttpApp } from '../http/app.js'
+import { serversRoutes } from '../http/routes/servers.routes.js'
+import { systemRoutes } from '../http/routes/system.routes.js'
+import { updateRoutes } from '../http/routes/update.routes.js'
+import {
+  createWinstonLogger,
+  prepareLogDirectory,
+  type DaemonLogger,
+} from '../logging/winston-logger.js'
+import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
+import { createContainer } from './container.js'
+import { LiveConfig } from './live-config.js'
+import { Tokens } from './tokens.js'
+
+export interface StartDaemonOptions {
+  readonly loaded: LoadedConfig
+  /** `--debug`: debug logging for this run only. */
+  readonly debug: boolean
+  /** Overrides the console stream of the logger (tests, embedded mode). */
+  readonly console?: boolean | NodeJS.WritableStream
+  /** `--ignore-certificate-errors` */
+  readonly ignoreCertificateErrors?: boolean
+}
+
+export interface RunningDaemon {
+  readonly logger: DaemonLogger
+  /** The API's base URL as bound (the port is the real one when the config says 0). */
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * Boots the daemon as Wings does (behaviour §1): directories, logging, the Panel client, every
+ * server of this node, then the HTTP API. Resolves once the API listens.
+ */
+export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
+  const { loaded } = options
+  const live = new LiveConfig(loaded.config)
+  const config = live.current()
+  const paths = daemonPaths(config)
+  await prepareLogDirectory(paths.logDirectory)
+  const logger = createWinstonLogger({
+    debug: options.debug || config.debug,
+    logDirectory: paths.logDirectory,
+    console: options.console ?? true,
+    secrets: [config.token],
+  })
+  // logrotate moves the file away and sends SIGHUP (docs/configuration.md).
+  const reopenLog = (): void => {
+    logger.reopen().catch((err: unknown) => logger.error('failed to reopen the log file', { err }))
+  }
+  process.on('SIGHUP', reopenLog)
+  live.onChange((next) => {
+    logger.setDebug(options.debug || next.debug)
+    logger.setSecrets([next.token])
+  })
+  if (loaded.unknownKeys.length > 0) {
+    logger.warn('configuration has keys this daemon does not use; they are kept', {
+      keys: loaded.unknownKeys,
+    })
+  }
+  for (const dir of [
+    paths.rootDirectory,
+    paths.dataDirectory,
+    paths.archiveDirectory,
+    paths.backupDirectory,
+  ]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+  }
+
+  const version = await daemonVersion()
+  const docker = config.system.environment === 'docker' ? new Docker() : undefined
+  const container = createContainer({
+    live,
+    logger,
+    paths,
+    version,
+    docker,
+    ignoreCertificateErrors: options.ignoreCertificateErrors ?? false,
+  })
+  const servers = container.resolve(Tokens.ServerService)
+  await servers.boot()
+
+  const listen = apiListenOptions(config)
+  const app = createHttpApp({
+    logger,
+    trustedProxies: listen.trustedProxies,
+    settings: () => {
+      const current = live.current()
+      return {
+        token: current.token,
+        remote: current.remote,
+        allowedOrigins: current.allowed_origins,
+        allowPrivateNetwork: current.allow_cors_private_network,
+      }
+    },
+    publicRoutes: [],
+    routes: [
+      systemRoutes({
+        legacy: () => legacySystemInfo(version),
+        detailed: () => detailedSystemInfo(version, docker),
+      }),
+      updateRoutes({
+        current: () => live.current(),
+        persist: async (next) => {
+          await saveConfig(loaded.path, next, { envOverrides: loaded.envOverrides })
+          live.replace(next)
+        },
+      }),
+      serversRoutes(servers),
+    ],
+  })
+  const http: HttpServer = listen.tls
+    ? createHttpsServer(
+        {
+          cert: await readFile(listen.tls.certFile),
+          key: await readFile(listen.tls.keyFile),
+          minVersion: 'TLSv1.2',
+        },
+        app,
+      )
+    : createHttpServer(app)
+  http.listen(listen.port, listen.host)
+  await Promise.race([
+    once(http, 'listening'),
+    once(http, 'error').then(([err]) => Promise.reject(err as Error)),
+  ])
+  const port = (http.address() as AddressInfo).port
+  const url = `${listen.tls ? 'https' : 'http'}://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}`
+  logger.info('configured daemon HTTP API', {
+    host: listen.host,
+    port,
+    tls: listen.tls !== undefined,
+  })
+  servers.afterBoot()
+
+  return {
+    logger,
+    url,
+    async close() {
+      http.closeAllConnections()
+      http.close()
+      await servers.shutdown()
+      container.resolve(Tokens.PanelGateway).close()
+      process.off('SIGHUP', reopenLog)
+      await logger.close()
+    },
+  }
+}

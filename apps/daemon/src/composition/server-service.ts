@@ -1,0 +1,173 @@
+import { mkdir, rm } from 'node:fs/promises'
+import path from 'node:path'
+
+import { serverConfigurationToWire } from '@node/panel-client'
+import {
+  FileStateStore,
+  ServerManager,
+  type PanelGateway,
+  type ResourceUsage,
+  type Server,
+} from '@node/server-state'
+import type { Logger, TokenVerifier } from '@node/shared-kernel'
+
+import type { ServersApi } from '../http/routes/servers.routes.js'
+import type { LiveConfig } from './live-config.js'
+
+/** What other capabilities do when a server joins or leaves this node (power, files, websockets). */
+export interface ServerLifecycleHooks {
+  /** Runs before the server is added; a rejection skips the server (logged). */
+  prepare?(server: Server): Promise<void> | void
+  /** Runs on `DELETE /api/servers/:server` after the server is suspended and its context cancelled. */
+  destroy?(server: Server): Promise<void> | void
+}
+
+export interface ServerServiceOptions {
+  readonly live: LiveConfig
+  readonly logger: Logger
+  readonly panel: PanelGateway
+  readonly tokens: TokenVerifier
+  readonly dataDirectory: string
+  readonly statesFile: string
+  readonly hooks?: readonly ServerLifecycleHooks[]
+}
+
+/**
+ * The daemon's use cases on servers, as the HTTP routes call them: boot, create, sync, delete,
+ * token deny lists and the details view. Later capabilities hang off the same servers via hooks.
+ */
+export class ServerService implements ServersApi<Server> {
+  readonly #options: ServerServiceOptions
+  readonly #manager: ServerManager
+  readonly #hooks: ServerLifecycleHooks[]
+  #stopPersisting: () => void = () => undefined
+
+  constructor(options: ServerServiceOptions) {
+    this.#options = options
+    this.#hooks = [...(options.hooks ?? [])]
+    this.#manager = new ServerManager({
+      panel: options.panel,
+      logger: options.logger,
+      consoleLines: Math.max(options.live.current().system.websocket_log_count, 150),
+      stateStore: new FileStateStore({ file: options.statesFile, logger: options.logger }),
+      initServer: (server) => this.#prepare(server),
+    })
+  }
+
+  /** Adds hooks before boot (the composition root registers capabilities in order). */
+  addHooks(hooks: ServerLifecycleHooks): void {
+    this.#hooks.push(hooks)
+  }
+
+  /** Loads every server of this node from the Panel (behaviour §1 step 8) and their saved states. */
+  async boot(): Promise<ReadonlyMap<string, string>> {
+    const live = this.#options.live.current()
+    const report = await this.#manager.boot({ perPage: live.remote_query.boot_servers_per_page })
+    const saved = await this.#manager.loadStates()
+    this.#options.logger.info('loaded servers from the Panel', {
+      count: report.loaded,
+      skipped: report.skipped.length,
+      saved_states: saved.size,
+    })
+    this.#stopPersisting = this.#manager.persistStatesEvery()
+    return saved
+  }
+
+  /** Work that may run once the API listens: the Panel is told to clear stale statuses. */
+  afterBoot(): void {
+    this.#options.panel.resetServerStates().catch((err: unknown) => {
+      this.#options.logger.error('failed to reset server states on the Panel', { err })
+    })
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopPersisting()
+    await this.#manager.saveStates().catch((err: unknown) => {
+      this.#options.logger.error('failed to save server states', { err })
+    })
+  }
+
+  all(): readonly Server[] {
+    return this.#manager.all()
+  }
+
+  get(uuid: string): Server | undefined {
+    return this.#manager.get(uuid)
+  }
+
+  details(server: Server): unknown {
+    const config = this.#options.live.current()
+    return {
+      state: server.state,
+      is_suspended: server.isSuspended,
+      utilization: utilizationWire(server.resourceUsage()),
+      configuration: serverConfigurationToWire(server.configuration, {
+        crashDetectionEnabled: config.system.crash_detection.enabled,
+      }),
+    }
+  }
+
+  async create(uuid: string, _startOnCompletion: boolean): Promise<void> {
+    if (this.#manager.get(uuid) !== undefined) {
+      // docs/compatibility.md: a repeated create re-applies the configuration, never duplicates.
+      await this.sync(this.#manager.get(uuid) as Server)
+      return
+    }
+    await this.#manager.createServer(uuid)
+  }
+
+  async sync(server: Server): Promise<void> {
+    try {
+      await this.#manager.syncServer(server.uuid)
+    } catch (err) {
+      // http-api §6.8: every sync failure, a Panel 404 included, is the generic 500.
+      throw new Error(`failed to sync server ${server.uuid} with the Panel`, { cause: err })
+    }
+  }
+
+  /** http-api §6.2, in the reference's order. */
+  async delete(server: Server): Promise<void> {
+    server.forceSuspended()
+    if (server.isTransferring) server.events.publish('transfer status', 'completed')
+    server.events.publish('deleted', undefined)
+    server.cancel()
+    for (const hook of this.#hooks) await hook.destroy?.(server)
+    rm(this.#rootOf(server.uuid), { recursive: true, force: true }).catch((err: unknown) => {
+      this.#options.logger.error('failed to remove server files', { server_id: server.uuid, err })
+    })
+    this.#manager.remove(server.uuid)
+  }
+
+  denyTokens(_server: Server, jtis: readonly string[]): void {
+    this.#options.tokens.denyJtis(jtis)
+  }
+
+  deauthorizeUser(user: string, servers: readonly Server[] | 'all'): void {
+    this.#options.tokens.deauthorizeUser(
+      user,
+      servers === 'all' ? 'all' : servers.map((server) => server.uuid),
+    )
+  }
+
+  async #prepare(server: Server): Promise<void> {
+    await mkdir(this.#rootOf(server.uuid), { recursive: true, mode: 0o755 })
+    for (const hook of this.#hooks) await hook.prepare?.(server)
+  }
+
+  #rootOf(uuid: string): string {
+    return path.join(this.#options.dataDirectory, uuid)
+  }
+}
+
+/** websocket.md §6.1's stats object, in the reference's field order. */
+export function utilizationWire(usage: ResourceUsage): Record<string, unknown> {
+  return {
+    memory_bytes: usage.memoryBytes,
+    memory_limit_bytes: usage.memoryLimitBytes,
+    cpu_absolute: usage.cpuAbsolute,
+    network: { rx_bytes: usage.network.rxBytes, tx_bytes: usage.network.txBytes },
+    uptime: usage.uptime,
+    state: usage.state,
+    disk_bytes: usage.diskBytes,
+  }
+}
