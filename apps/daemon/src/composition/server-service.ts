@@ -113,7 +113,12 @@ export class ServerService implements ServersApi<Server> {
       await this.sync(this.#manager.get(uuid) as Server)
       return
     }
-    await this.#manager.createServer(uuid)
+    try {
+      await this.#manager.createServer(uuid)
+    } catch (err) {
+      // http-api §5.4: a Panel fetch or init failure, a Panel 404 included, is the generic 500.
+      throw new Error(`failed to create server ${uuid} from the Panel`, { cause: err })
+    }
   }
 
   async sync(server: Server): Promise<void> {

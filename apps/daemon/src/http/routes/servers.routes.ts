@@ -4,7 +4,7 @@ import { InvalidError } from '@node/shared-kernel'
 
 import { sendJson } from '../go-json.js'
 import { serverExists, serverOf } from '../middleware/server-exists.js'
-import { asObject, optionalBoolean, optionalStringArray } from '../parse/fields.js'
+import { asObject, optionalBoolean, optionalStringArray, requiredString } from '../parse/fields.js'
 import { readJsonBody } from '../parse/json-body.js'
 
 export const NOT_VALIDATED = 'The data provided in the request could not be validated.'
@@ -40,9 +40,10 @@ export function serversRoutes<S>(api: ServersApi<S>): Router {
 
   router.post('/api/servers', async (req, res) => {
     const body = asObject(await readJsonBody(req))
-    const uuid = body['uuid']
+    // Go's binding: a missing or mistyped uuid fails the bind (400), a malformed one the check (422).
+    const uuid = requiredString(body, 'uuid')
     const startOnCompletion = optionalBoolean(body, 'start_on_completion') ?? false
-    if (typeof uuid !== 'string' || !UUID_V4.test(uuid)) throw new InvalidError(NOT_VALIDATED)
+    if (!UUID_V4.test(uuid)) throw new InvalidError(NOT_VALIDATED)
     await api.create(uuid, startOnCompletion)
     res.status(202).end()
   })
@@ -52,8 +53,7 @@ export function serversRoutes<S>(api: ServersApi<S>): Router {
     // Pelican's Panel nests the body under `json` by mistake (panel-contract A.2); accept both.
     if (body['user'] === undefined && typeof body['json'] === 'object')
       body = asObject(body['json'])
-    const user = body['user']
-    if (typeof user !== 'string' || user === '') throw new InvalidError(NOT_VALIDATED)
+    const user = requiredString(body, 'user')
     const uuids = optionalStringArray(body, 'servers') ?? []
     const servers =
       uuids.length === 0

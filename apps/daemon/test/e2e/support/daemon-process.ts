@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url))
+const SOURCE_HOOKS = fileURLToPath(new URL('./source-hooks.mjs', import.meta.url))
 
 export interface DaemonProcess extends AsyncDisposable {
   readonly url: string
@@ -32,7 +33,15 @@ export interface StartDaemonOptions {
 export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@node/source', MAIN, '--config', options.configPath, ...(options.args ?? [])],
+    [
+      '--conditions=@node/source',
+      '--import',
+      SOURCE_HOOKS,
+      MAIN,
+      '--config',
+      options.configPath,
+      ...(options.args ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   )
   let output = ''
