@@ -7,6 +7,7 @@ import { HttpPanelGateway } from '@node/panel-client'
 import { panelClientOptions, type DaemonPaths } from '../config/to-options.js'
 import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { LiveConfig } from './live-config.js'
+import { ServerJails } from './server-jails.js'
 import { ServerService } from './server-service.js'
 import { Tokens } from './tokens.js'
 
@@ -53,6 +54,16 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
         }),
     ),
   })
+  c.register(Tokens.ServerJails, {
+    useFactory: instanceCachingFactory(
+      () =>
+        new ServerJails({
+          live: options.live,
+          logger: options.logger,
+          dataDirectory: options.paths.dataDirectory,
+        }),
+    ),
+  })
   c.register(Tokens.ServerService, {
     useFactory: instanceCachingFactory(
       (r) =>
@@ -63,6 +74,8 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
           tokens: r.resolve(Tokens.TokenVerifier),
           dataDirectory: options.paths.dataDirectory,
           statesFile: options.paths.statesFile,
+          hooks: [r.resolve(Tokens.ServerJails)],
+          diskBytes: (server) => r.resolve(Tokens.ServerJails).diskBytes(server),
         }),
     ),
   })

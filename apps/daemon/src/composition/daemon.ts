@@ -154,6 +154,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       http.closeAllConnections()
       http.close()
       await servers.shutdown()
+      await container.resolve(Tokens.ServerJails).closeAll()
       container.resolve(Tokens.PanelGateway).close()
       process.off('SIGHUP', reopenLog)
       await logger.close()

@@ -18,6 +18,8 @@ import type { LiveConfig } from './live-config.js'
 export interface ServerLifecycleHooks {
   /** Runs before the server is added; a rejection skips the server (logged). */
   prepare?(server: Server): Promise<void> | void
+  /** Runs after the Panel's configuration was re-applied (`sync`, a repeated create). */
+  synced?(server: Server): Promise<void> | void
   /** Runs on `DELETE /api/servers/:server` after the server is suspended and its context cancelled. */
   destroy?(server: Server): Promise<void> | void
 }
@@ -30,6 +32,8 @@ export interface ServerServiceOptions {
   readonly dataDirectory: string
   readonly statesFile: string
   readonly hooks?: readonly ServerLifecycleHooks[]
+  /** The server's current disk usage for the details view (the jail's cached figure). */
+  readonly diskBytes?: (server: Server) => number
 }
 
 /**
@@ -97,6 +101,7 @@ export class ServerService implements ServersApi<Server> {
 
   details(server: Server): unknown {
     const config = this.#options.live.current()
+    if (this.#options.diskBytes) server.setDiskBytes(this.#options.diskBytes(server))
     return {
       state: server.state,
       is_suspended: server.isSuspended,
@@ -124,6 +129,7 @@ export class ServerService implements ServersApi<Server> {
   async sync(server: Server): Promise<void> {
     try {
       await this.#manager.syncServer(server.uuid)
+      for (const hook of this.#hooks) await hook.synced?.(server)
     } catch (err) {
       // http-api §6.8: every sync failure, a Panel 404 included, is the generic 500.
       throw new Error(`failed to sync server ${server.uuid} with the Panel`, { cause: err })

@@ -7,6 +7,7 @@ import type { TokenVerifier } from '@node/shared-kernel'
 import type { DaemonPaths } from '../config/to-options.js'
 import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { LiveConfig } from './live-config.js'
+import type { ServerJails } from './server-jails.js'
 import type { ServerService } from './server-service.js'
 
 const token = <T>(name: string): InjectionToken<T> => Symbol(name)
@@ -21,5 +22,6 @@ export const Tokens = {
   /** The Panel client; `close()` releases its pooled connections at shutdown. */
   PanelGateway: token<PanelGateway & { close(): void }>('PanelGateway'),
   TokenVerifier: token<TokenVerifier>('TokenVerifier'),
+  ServerJails: token<ServerJails>('ServerJails'),
   ServerService: token<ServerService>('ServerService'),
 } as const

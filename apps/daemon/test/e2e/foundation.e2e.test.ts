@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises'
+import { access, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -78,6 +78,21 @@ describe('GET /api/servers/:server', () => {
     )
     expect(body['configuration']!['uuid']).toBe(uuid)
     expect((body['configuration']!['meta'] as { name: string }).name).toBe('Server 8')
+  })
+})
+
+describe('disk usage', () => {
+  it('shows the bytes in the server directory, walked off the request path', async () => {
+    const uuid = extra[20]!.uuid!
+    await writeFile(path.join(node.dataDirectory, uuid, 'world.dat'), Buffer.alloc(300_000, 1))
+    await vi.waitFor(
+      async () => {
+        const res = await node.request('GET', `/api/servers/${uuid}`)
+        const body = (await res.json()) as { utilization: { disk_bytes: number } }
+        expect(body.utilization.disk_bytes).toBeGreaterThanOrEqual(300_000)
+      },
+      { timeout: 10_000, interval: 100 },
+    )
   })
 })
 
