@@ -106,7 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<PanelS
   return sim
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let sim: PanelSim | null
   try {
     sim = await runCli(process.argv.slice(2), {
