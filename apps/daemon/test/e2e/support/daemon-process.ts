@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { fileURLToPath } from 'node:url'
 
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url))
@@ -23,6 +25,8 @@ export interface StartDaemonOptions {
   readonly token: string
   readonly args?: readonly string[]
   readonly readyTimeoutMs?: number
+  /** CA that signed the API's certificate, when `api.ssl.enabled`. */
+  readonly ca?: Buffer
 }
 
 /**
@@ -54,11 +58,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonPr
     if (child.exitCode !== null) {
       throw new Error(`daemon exited with ${child.exitCode} before it was ready:\n${output}`)
     }
-    const ready = await fetch(`${options.url}/api/system`, {
-      headers: { Authorization: `Bearer ${options.token}` },
-    })
-      .then((res) => res.ok)
-      .catch(() => false)
+    const ready = await systemAnswers(options).catch(() => false)
     if (ready) break
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
@@ -79,4 +79,25 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonPr
     stop: () => signalAndWait('SIGTERM'),
     [Symbol.asyncDispose]: () => signalAndWait('SIGKILL'),
   }
+}
+
+/** Whether `GET /api/system` answers 200, over HTTP or HTTPS (trusting `ca`). */
+function systemAnswers(options: StartDaemonOptions): Promise<boolean> {
+  const url = new URL('/api/system', options.url)
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        headers: { Authorization: `Bearer ${options.token}` },
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode === 200)
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
 }

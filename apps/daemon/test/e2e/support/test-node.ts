@@ -19,6 +19,8 @@ export interface TestNodeOptions {
   readonly environment?: 'docker' | 'process'
   /** Extra top-level config keys, merged over the generated ones. */
   readonly config?: Record<string, unknown>
+  /** Serve the API over TLS with this certificate and key (PEM files); `ca` verifies it. */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: Buffer }
 }
 
 export interface TestNode extends AsyncDisposable {
@@ -46,7 +48,7 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   const port = await freePort()
   const tokenId = randomBytes(8).toString('hex')
   const token = randomBytes(32).toString('hex')
-  const daemonUrl = `http://127.0.0.1:${port}`
+  const daemonUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`
   const sim = await startPanelSim({
     fixture: options.fixture,
     node: { daemonUrl, tokenId, token },
@@ -56,7 +58,14 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   const dataDirectory = path.join(dir.path, 'volumes')
   const config = {
     ...generated,
-    api: { ...generated.api, host: '127.0.0.1', port },
+    api: {
+      ...generated.api,
+      host: '127.0.0.1',
+      port,
+      ...(options.tls
+        ? { ssl: { enabled: true, cert: options.tls.cert, key: options.tls.key } }
+        : {}),
+    },
     system: {
       ...generated.system,
       root_directory: path.join(dir.path, 'lib'),
@@ -73,7 +82,13 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   const configPath = path.join(dir.path, 'config.yml')
   await writeFile(configPath, stringify(config), { mode: 0o600 })
 
-  const launch = () => startDaemon({ configPath, url: daemonUrl, token })
+  const launch = () =>
+    startDaemon({
+      configPath,
+      url: daemonUrl,
+      token,
+      ...(options.tls ? { ca: options.tls.ca } : {}),
+    })
   let daemon = await launch()
   return {
     sim,
