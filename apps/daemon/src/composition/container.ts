@@ -7,6 +7,7 @@ import { HttpPanelGateway } from '@node/panel-client'
 import { panelClientOptions, type DaemonPaths } from '../config/to-options.js'
 import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { LiveConfig } from './live-config.js'
+import { createNodeEnvironment } from './environment-factory.js'
 import { ServerJails } from './server-jails.js'
 import { ServerService } from './server-service.js'
 import { Tokens } from './tokens.js'
@@ -52,6 +53,11 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
           allowTokensWithoutScope: options.live.current().api.accept_tokens_without_scope,
           logger: options.logger.child({ component: 'jwt' }),
         }),
+    ),
+  })
+  c.register(Tokens.NodeEnvironment, {
+    useFactory: instanceCachingFactory(() =>
+      createNodeEnvironment(options.live.current(), options.docker, options.logger),
     ),
   })
   c.register(Tokens.ServerJails, {

@@ -91,6 +91,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     docker,
     ignoreCertificateErrors: options.ignoreCertificateErrors ?? false,
   })
+  await container.resolve(Tokens.NodeEnvironment).prepare()
   const servers = container.resolve(Tokens.ServerService)
   await servers.boot()
 

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '@node/shared-kernel'
 
 import type { DaemonPaths } from '../config/to-options.js'
 import type { DaemonLogger } from '../logging/winston-logger.js'
+import type { NodeEnvironment } from './environment-factory.js'
 import type { LiveConfig } from './live-config.js'
 import type { ServerJails } from './server-jails.js'
 import type { ServerService } from './server-service.js'
@@ -22,6 +23,7 @@ export const Tokens = {
   /** The Panel client; `close()` releases its pooled connections at shutdown. */
   PanelGateway: token<PanelGateway & { close(): void }>('PanelGateway'),
   TokenVerifier: token<TokenVerifier>('TokenVerifier'),
+  NodeEnvironment: token<NodeEnvironment>('NodeEnvironment'),
   ServerJails: token<ServerJails>('ServerJails'),
   ServerService: token<ServerService>('ServerService'),
 } as const
