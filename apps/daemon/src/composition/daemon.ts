@@ -23,6 +23,7 @@ import {
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
 import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
+import { resolveNodeIdentity } from './node-identity.js'
 import { Tokens } from './tokens.js'
 
 export interface StartDaemonOptions {
@@ -48,7 +49,7 @@ export interface RunningDaemon {
  */
 export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
   const { loaded } = options
-  const live = new LiveConfig(loaded.config)
+  const live = new LiveConfig(await resolveNodeIdentity(loaded.config))
   const config = live.current()
   const paths = daemonPaths(config)
   await prepareLogDirectory(paths.logDirectory)

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { chown, mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 
 import { serverConfigurationToWire } from '@node/panel-client'
@@ -161,7 +161,11 @@ export class ServerService implements ServersApi<Server> {
   }
 
   async #prepare(server: Server): Promise<void> {
-    await mkdir(this.#rootOf(server.uuid), { recursive: true, mode: 0o755 })
+    const root = this.#rootOf(server.uuid)
+    // A directory made now belongs to the system user the server runs as (behaviour §1 step 12).
+    const created = await mkdir(root, { recursive: true, mode: 0o755 })
+    const { uid, gid } = this.#options.live.current().system.user
+    if (created !== undefined && uid > 0) await chown(root, uid, gid)
     for (const hook of this.#hooks) await hook.prepare?.(server)
   }
 

@@ -1,4 +1,4 @@
-import { access, readFile, writeFile } from 'node:fs/promises'
+import { access, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -59,8 +59,16 @@ describe('boot', () => {
   })
 
   it('makes a data directory for every server', async () => {
+    // Owned by the system user (system.username, created at boot when missing).
+    const passwd = await readFile('/etc/passwd', 'utf8')
+    const [, , uid] = passwd
+      .split('\n')
+      .find((line) => line.startsWith('pterodactyl:'))!
+      .split(':')
     for (const server of [extra[0]!, extra[119]!]) {
-      expect(await exists(path.join(node.dataDirectory, server.uuid!))).toBe(true)
+      const info = await stat(path.join(node.dataDirectory, server.uuid!))
+      expect(info.isDirectory()).toBe(true)
+      expect(info.uid).toBe(Number(uid))
     }
   })
 })
