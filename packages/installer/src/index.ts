@@ -1,0 +1,7 @@
+export { escapeHtml, installLogHeader, type InstallLogHeader } from './install-log.js'
+export {
+  INSTALL_MESSAGES,
+  Installer,
+  type InstallerOptions,
+  type InstallOptions,
+} from './installer.js'
