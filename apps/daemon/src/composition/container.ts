@@ -1,6 +1,7 @@
 import type Docker from 'dockerode'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
 
+import { Installer } from '@node/installer'
 import { JwtTokenVerifier } from '@node/jwt'
 import { HttpPanelGateway } from '@node/panel-client'
 
@@ -9,6 +10,7 @@ import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { LiveConfig } from './live-config.js'
 import { createNodeEnvironment } from './environment-factory.js'
 import { ServerJails } from './server-jails.js'
+import { ServerRuntimes } from './server-runtimes.js'
 import { ServerService } from './server-service.js'
 import { Tokens } from './tokens.js'
 
@@ -80,10 +82,32 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
           tokens: r.resolve(Tokens.TokenVerifier),
           dataDirectory: options.paths.dataDirectory,
           statesFile: options.paths.statesFile,
-          hooks: [r.resolve(Tokens.ServerJails)],
+          hooks: [r.resolve(Tokens.ServerJails), r.resolve(Tokens.ServerRuntimes)],
           diskBytes: (server) => r.resolve(Tokens.ServerJails).diskBytes(server),
         }),
     ),
+  })
+  c.register(Tokens.ServerRuntimes, {
+    useFactory: instanceCachingFactory((r) => {
+      const factory = r.resolve(Tokens.NodeEnvironment).factory
+      const live = options.live
+      return new ServerRuntimes({
+        live,
+        logger: options.logger,
+        factory,
+        jails: r.resolve(Tokens.ServerJails),
+        installer: new Installer({
+          factory,
+          panel: r.resolve(Tokens.PanelGateway),
+          tmpDirectory: options.paths.tmpDirectory,
+          logDirectory: options.paths.installLogDirectory,
+          timezone: () => live.current().system.timezone,
+        }),
+        // Resolved on use: the server service holds these runtimes as one of its hooks.
+        rootOf: (server) => r.resolve(Tokens.ServerService).rootOf(server),
+        sync: (server) => r.resolve(Tokens.ServerService).sync(server),
+      })
+    }),
   })
   return c
 }

@@ -12,6 +12,7 @@ import type { LoadedConfig } from '../config/load-config.js'
 import { saveConfig } from '../config/save-config.js'
 import { apiListenOptions, daemonPaths } from '../config/to-options.js'
 import { createHttpApp } from '../http/app.js'
+import { powerRoutes } from '../http/routes/power.routes.js'
 import { serversRoutes } from '../http/routes/servers.routes.js'
 import { systemRoutes } from '../http/routes/system.routes.js'
 import { updateRoutes } from '../http/routes/update.routes.js'
@@ -94,7 +95,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   })
   await container.resolve(Tokens.NodeEnvironment).prepare()
   const servers = container.resolve(Tokens.ServerService)
-  await servers.boot()
+  const runtimes = container.resolve(Tokens.ServerRuntimes)
+  const savedStates = await servers.boot()
+  await runtimes.reconcileAll(servers.all(), savedStates)
 
   const listen = apiListenOptions(config)
   const app = createHttpApp({
@@ -123,6 +126,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         },
       }),
       serversRoutes(servers),
+      powerRoutes(runtimes),
     ],
   })
   const http: HttpServer = listen.tls
@@ -156,6 +160,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       http.closeAllConnections()
       http.close()
       await servers.shutdown()
+      runtimes.closeAll()
       await container.resolve(Tokens.ServerJails).closeAll()
       container.resolve(Tokens.PanelGateway).close()
       process.off('SIGHUP', reopenLog)

@@ -22,6 +22,8 @@ export interface ServerLifecycleHooks {
   synced?(server: Server): Promise<void> | void
   /** Runs on `DELETE /api/servers/:server` after the server is suspended and its context cancelled. */
   destroy?(server: Server): Promise<void> | void
+  /** Runs once a server created by `POST /api/servers` joined (its install starts here). */
+  created?(server: Server, startOnCompletion: boolean): void
 }
 
 export interface ServerServiceOptions {
@@ -112,18 +114,20 @@ export class ServerService implements ServersApi<Server> {
     }
   }
 
-  async create(uuid: string, _startOnCompletion: boolean): Promise<void> {
+  async create(uuid: string, startOnCompletion: boolean): Promise<void> {
     if (this.#manager.get(uuid) !== undefined) {
       // docs/compatibility.md: a repeated create re-applies the configuration, never duplicates.
       await this.sync(this.#manager.get(uuid) as Server)
       return
     }
+    let server: Server
     try {
-      await this.#manager.createServer(uuid)
+      server = await this.#manager.createServer(uuid)
     } catch (err) {
       // http-api §5.4: a Panel fetch or init failure, a Panel 404 included, is the generic 500.
       throw new Error(`failed to create server ${uuid} from the Panel`, { cause: err })
     }
+    for (const hook of this.#hooks) hook.created?.(server, startOnCompletion)
   }
 
   async sync(server: Server): Promise<void> {
@@ -167,6 +171,10 @@ export class ServerService implements ServersApi<Server> {
     const { uid, gid } = this.#options.live.current().system.user
     if (created !== undefined && uid > 0) await chown(root, uid, gid)
     for (const hook of this.#hooks) await hook.prepare?.(server)
+  }
+
+  rootOf(server: Server): string {
+    return this.#rootOf(server.uuid)
   }
 
   #rootOf(uuid: string): string {

@@ -9,6 +9,7 @@ import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { NodeEnvironment } from './environment-factory.js'
 import type { LiveConfig } from './live-config.js'
 import type { ServerJails } from './server-jails.js'
+import type { ServerRuntimes } from './server-runtimes.js'
 import type { ServerService } from './server-service.js'
 
 const token = <T>(name: string): InjectionToken<T> => Symbol(name)
@@ -26,4 +27,5 @@ export const Tokens = {
   NodeEnvironment: token<NodeEnvironment>('NodeEnvironment'),
   ServerJails: token<ServerJails>('ServerJails'),
   ServerService: token<ServerService>('ServerService'),
+  ServerRuntimes: token<ServerRuntimes>('ServerRuntimes'),
 } as const

@@ -1,0 +1,277 @@
+import { configValueResolverFrom, rewriteConfigFiles, type ConfigFileIo } from '@node/config-files'
+import { jailFaultOf, type Jail } from '@node/filesystem-jail'
+import type { Installer } from '@node/installer'
+import { formatNotice, NOTICES, ServerRuntime, type PowerAction } from '@node/power'
+import {
+  environmentSettingsOf,
+  type EnvironmentFactory,
+  type EnvironmentSettings,
+  type Server,
+  type ServerState,
+} from '@node/server-state'
+import { isDaemonError, QuotaExceededError, type Logger } from '@node/shared-kernel'
+
+import type { PowerApi } from '../http/routes/power.routes.js'
+import { chownTree } from './fix-permissions.js'
+import type { LiveConfig } from './live-config.js'
+import type { ServerJails } from './server-jails.js'
+import type { ServerLifecycleHooks } from './server-service.js'
+
+export interface ServerRuntimesOptions {
+  readonly live: LiveConfig
+  readonly logger: Logger
+  readonly factory: EnvironmentFactory
+  readonly jails: ServerJails
+  readonly installer: Installer
+  /** `<data>/<uuid>`, for the permission fix. */
+  readonly rootOf: (server: Server) => string
+  /** Re-fetches a server's configuration from the Panel (ServerService.sync). */
+  readonly sync: (server: Server) => Promise<void>
+}
+
+/** Lock wait of the start after an install (behaviour §5 step 4). */
+const START_AFTER_INSTALL_WAIT_MS = 30_000
+/** Stop grace of a reinstall, and of a server suspended while running (behaviour §3.4). */
+const REINSTALL_STOP_MS = 10_000
+const SUSPEND_STOP_MS = 60_000
+/** Boot reconcile runs this many servers at once (behaviour §1 step 12). */
+const RECONCILE_CONCURRENCY = 4
+
+/**
+ * The runtime of every server on this node: its environment and power state machine, made when
+ * the server joins, reconfigured on sync, destroyed on delete. Implements the power routes.
+ */
+export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
+  readonly #options: ServerRuntimesOptions
+  readonly #runtimes = new Map<string, ServerRuntime>()
+
+  constructor(options: ServerRuntimesOptions) {
+    this.#options = options
+  }
+
+  of(server: Server): ServerRuntime {
+    const runtime = this.#runtimes.get(server.uuid)
+    if (runtime === undefined) throw new Error(`no runtime for server ${server.uuid}`)
+    return runtime
+  }
+
+  get(uuid: string): Server | undefined {
+    return this.#runtimes.get(uuid)?.server
+  }
+
+  prepare(server: Server): void {
+    const environment = this.#options.factory.forServer(server.uuid, this.#settingsOf(server))
+    this.#runtimes.get(server.uuid)?.close()
+    this.#runtimes.set(
+      server.uuid,
+      new ServerRuntime({
+        server,
+        environment,
+        settings: () => {
+          const config = this.#options.live.current()
+          return {
+            appName: config.app_name,
+            crashDetection: {
+              enabled: config.system.crash_detection.enabled,
+              detectCleanExitAsCrash: config.system.crash_detection.detect_clean_exit_as_crash,
+              timeoutSeconds: config.system.crash_detection.timeout,
+            },
+            throttle: {
+              lines: config.throttles.lines,
+              intervalMs: config.throttles.line_reset_interval,
+            },
+          }
+        },
+        preflight: {
+          sync: () => this.#syncForStart(server),
+          environmentSettings: () => this.#settingsOf(server),
+          checkDisk: () => this.#checkDisk(server),
+          rewriteConfigFiles: () => this.#rewriteConfigFiles(server),
+          ...(this.#options.live.current().system.check_permissions_on_boot
+            ? { fixPermissions: () => this.#fixPermissions(server) }
+            : {}),
+        },
+      }),
+    )
+  }
+
+  /** http-api §6.8: new limits apply in place; a server suspended while running is stopped. */
+  async synced(server: Server): Promise<void> {
+    const runtime = this.of(server)
+    runtime.environment.configure(this.#settingsOf(server))
+    await runtime.environment.updateResources()
+    if (server.isSuspended && server.state !== 'offline') {
+      this.#background(server, 'stop a suspended server', () =>
+        runtime.stopWithin(SUSPEND_STOP_MS, true),
+      )
+    }
+  }
+
+  /** http-api §6.2 step 5: the runtime goes, running or not. */
+  async destroy(server: Server): Promise<void> {
+    const runtime = this.#runtimes.get(server.uuid)
+    this.#runtimes.delete(server.uuid)
+    await runtime?.destroy()
+  }
+
+  /** POST /api/servers in the background: runtime, install, then start when asked. */
+  created(server: Server, startOnCompletion: boolean): void {
+    this.#background(server, 'install a new server', async () => {
+      await this.of(server).environment.create(server.signal)
+      const successful = await this.#options.installer.install(server, { reinstall: false })
+      if (successful && startOnCompletion) {
+        await this.of(server).power('start', { waitMs: START_AFTER_INSTALL_WAIT_MS })
+      }
+    })
+  }
+
+  /** Boot (behaviour §1 step 12): adopt running processes, restart those that should run. */
+  async reconcileAll(
+    servers: readonly Server[],
+    saved: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const queue = [...servers]
+    const worker = async (): Promise<void> => {
+      for (let server = queue.shift(); server; server = queue.shift()) {
+        await this.of(server)
+          .reconcile(saved.get(server.uuid) as ServerState | undefined)
+          .catch((err: unknown) => {
+            server.logger.error('failed to restore the server state at boot', { err })
+          })
+      }
+    }
+    await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker))
+  }
+
+  /** Daemon shutdown: stop listening; the processes run on and are adopted at the next boot. */
+  closeAll(): void {
+    for (const runtime of this.#runtimes.values()) runtime.close()
+    this.#runtimes.clear()
+  }
+
+  // PowerApi
+
+  isSuspended(server: Server): boolean {
+    return server.isSuspended
+  }
+
+  power(server: Server, action: PowerAction, waitMs: number): void {
+    this.#background(server, `${action} the server`, () =>
+      this.of(server).power(action, { waitMs }),
+    )
+  }
+
+  isRunning(server: Server): Promise<boolean> {
+    return this.of(server).isRunning()
+  }
+
+  sendCommands(server: Server, commands: readonly string[]): Promise<void> {
+    return this.of(server).sendCommands(commands)
+  }
+
+  readLog(server: Server, lines: number): Promise<readonly string[]> {
+    return this.of(server).environment.readLog(lines)
+  }
+
+  install(server: Server): void {
+    this.#background(server, 'install the server', async () => {
+      await this.#options.sync(server)
+      await this.#options.installer.install(server, { reinstall: false })
+    })
+  }
+
+  isPowerBusy(server: Server): boolean {
+    return this.of(server).isBusy
+  }
+
+  reinstall(server: Server): void {
+    this.#background(server, 'reinstall the server', async () => {
+      const runtime = this.of(server)
+      if (server.state !== 'offline') await runtime.stopWithin(REINSTALL_STOP_MS, true)
+      await this.#options.sync(server)
+      await this.#options.installer.install(server, { reinstall: true })
+    })
+  }
+
+  #background(server: Server, what: string, work: () => Promise<unknown>): void {
+    work().catch((err: unknown) => {
+      // Refusals (lock busy, server running…) are expected; anything else is an error.
+      if (isDaemonError(err)) server.logger.warn(`failed to ${what}`, { err })
+      else server.logger.error(`failed to ${what}`, { err })
+    })
+  }
+
+  #settingsOf(server: Server): EnvironmentSettings {
+    return environmentSettingsOf(server.configuration, {
+      timezone: this.#options.live.current().system.timezone,
+    })
+  }
+
+  async #syncForStart(server: Server): Promise<void> {
+    try {
+      await this.#options.sync(server)
+    } catch (err) {
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
+      const text = cause instanceof Error ? cause.message : String(cause)
+      throw new Error(`unable to sync server data from Panel instance: ${text}`, { cause: err })
+    }
+  }
+
+  /** Behaviour §3.2 step 2d: a fresh walk when the server has a limit and the figure is stale. */
+  async #checkDisk(server: Server): Promise<void> {
+    const jail = this.#options.jails.of(server)
+    if (jail.quota.limitBytes === 0) {
+      void jail.diskUsage('stale-ok')
+      return
+    }
+    this.#notice(server, NOTICES.diskCheck)
+    const used = await jail.diskUsage('fresh')
+    if (jail.quota.limitBytes < 0 || used > jail.quota.limitBytes) {
+      throw new QuotaExceededError('filesystem: not enough disk space')
+    }
+  }
+
+  async #rewriteConfigFiles(server: Server): Promise<void> {
+    const configs = server.configuration.process.configs
+    if (configs.length === 0) return
+    await rewriteConfigFiles(
+      configs,
+      jailConfigFileIo(this.#options.jails.of(server)),
+      configValueResolverFrom(this.#options.live.current()),
+      server.logger,
+    )
+  }
+
+  async #fixPermissions(server: Server): Promise<void> {
+    const { uid, gid } = this.#options.live.current().system.user
+    if (uid <= 0 && gid <= 0) return
+    await chownTree(this.#options.rootOf(server), uid, gid)
+  }
+
+  #notice(server: Server, text: string): void {
+    server.events.publish(
+      'console output',
+      formatNotice(this.#options.live.current().app_name, text),
+    )
+  }
+}
+
+/** The egg's config files are read and written through the server's jail. */
+export function jailConfigFileIo(jail: Jail): ConfigFileIo {
+  return {
+    async read(path) {
+      try {
+        const { stream } = await jail.openRead(path)
+        const chunks: Buffer[] = []
+        for await (const chunk of stream) chunks.push(chunk as Buffer)
+        return Buffer.concat(chunks)
+      } catch (err) {
+        if (jailFaultOf(err)?.reason === 'not_found') return undefined
+        throw err
+      }
+    },
+    async write(path, data) {
+      await jail.writeFile(path, data)
+    },
+  }
+}

@@ -1,0 +1,94 @@
+import { Router } from 'express'
+
+import { isPowerAction, type PowerAction } from '@node/power'
+import { BadRequestError, ConflictError, InvalidError, NotRunningError } from '@node/shared-kernel'
+
+import { sendJson } from '../go-json.js'
+import { serverExists, serverOf } from '../middleware/server-exists.js'
+import { asObject, optionalInteger, optionalString, optionalStringArray } from '../parse/fields.js'
+import { readJsonBody } from '../parse/json-body.js'
+
+export const POWER_ROUTE_ERRORS = {
+  invalidAction:
+    'The power action provided was not valid, should be one of "stop", "start", "restart", "kill"',
+  suspended: 'Cannot start or restart a server that is suspended.',
+  stopped: 'Cannot send commands to a stopped server instance.',
+  reinstallBusy: 'Cannot execute server reinstall event while another power action is running.',
+} as const
+
+/** What the power routes need; wired in the composition root (ServerRuntimes). */
+export interface PowerApi<S> {
+  get(uuid: string): S | undefined
+  isSuspended(server: S): boolean
+  /** Runs the action in the background (its failures are logged and reach the websocket). */
+  power(server: S, action: PowerAction, waitMs: number): void
+  isRunning(server: S): Promise<boolean>
+  sendCommands(server: S, commands: readonly string[]): Promise<void>
+  readLog(server: S, lines: number): Promise<readonly string[]>
+  /** Sync then install, in the background. */
+  install(server: S): void
+  /** Whether a power action holds the lock (a reinstall is refused then). */
+  isPowerBusy(server: S): boolean
+  /** Stop, sync, then install with `reinstall: true`, in the background. */
+  reinstall(server: S): void
+}
+
+/** http-api §6.3-§6.7: logs, power, commands, install, reinstall. */
+export function powerRoutes<S>(api: PowerApi<S>): Router {
+  const router = Router()
+  const server = Router({ mergeParams: true })
+  router.use('/api/servers/:server', serverExists(api.get.bind(api)), server)
+
+  server.get('/logs', async (req, res) => {
+    const lines = await api.readLog(serverOf<S>(res), logSize(req.query['size']))
+    sendJson(res, 200, { data: lines.length === 0 ? null : lines })
+  })
+
+  server.post('/power', async (req, res) => {
+    const body = asObject(await readJsonBody(req))
+    const action = optionalString(body, 'action')
+    const waitSeconds = optionalInteger(body, 'wait_seconds') ?? 0
+    if (!isPowerAction(action)) throw new InvalidError(POWER_ROUTE_ERRORS.invalidAction)
+    const target = serverOf<S>(res)
+    if ((action === 'start' || action === 'restart') && api.isSuspended(target)) {
+      throw new BadRequestError(POWER_ROUTE_ERRORS.suspended)
+    }
+    api.power(target, action, powerLockWaitMs(waitSeconds))
+    res.status(202).end()
+  })
+
+  server.post('/commands', async (req, res) => {
+    const target = serverOf<S>(res)
+    // The reference checks the process before it reads the body.
+    if (!(await api.isRunning(target))) throw new NotRunningError(POWER_ROUTE_ERRORS.stopped)
+    const body = asObject(await readJsonBody(req))
+    await api.sendCommands(target, optionalStringArray(body, 'commands') ?? [])
+    res.status(204).end()
+  })
+
+  server.post('/install', (_req, res) => {
+    api.install(serverOf<S>(res))
+    res.status(202).end()
+  })
+
+  server.post('/reinstall', (_req, res) => {
+    const target = serverOf<S>(res)
+    if (api.isPowerBusy(target)) throw new ConflictError(POWER_ROUTE_ERRORS.reinstallBusy)
+    api.reinstall(target)
+    res.status(202).end()
+  })
+
+  return router
+}
+
+/** `size` of GET logs: 1-100, anything else 100 (http-api §6.3). */
+export function logSize(value: unknown): number {
+  const size = typeof value === 'string' && /^[+-]?\d+$/.test(value) ? Number(value) : 0
+  return size <= 0 || size > 100 ? 100 : size
+}
+
+/** `wait_seconds`: 0 fails at once when locked; outside 0-300 means 30 s (http-api §6.4). */
+export function powerLockWaitMs(waitSeconds: number): number {
+  const seconds = waitSeconds < 0 || waitSeconds > 300 ? 30 : waitSeconds
+  return seconds * 1000
+}
