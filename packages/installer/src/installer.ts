@@ -144,10 +144,11 @@ export class Installer {
     const exited = new Promise<ExitState>((resolve) => {
       unsubscribeExit = environment.subscribe('exited', resolve)
     })
+    // Removed in `finally`: the server's signal lives as long as the server, across installs.
+    let onAbort = (): void => undefined
     const aborted = new Promise<never>((_resolve, reject) => {
-      signal.addEventListener('abort', () => reject(new Error('the server was deleted')), {
-        once: true,
-      })
+      onAbort = () => reject(new Error('the server was deleted'))
+      signal.addEventListener('abort', onAbort, { once: true })
     })
     try {
       await environment.start(signal)
@@ -160,6 +161,7 @@ export class Installer {
       unsubscribe()
       unsubscribePull()
       unsubscribeExit()
+      signal.removeEventListener('abort', onAbort)
     }
   }
 

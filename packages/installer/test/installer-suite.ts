@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { getEventListeners } from 'node:events'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -104,6 +105,16 @@ export function describeInstallerSuite(name: string, hooks: InstallerSuiteHooks)
       ).toBe(true)
       expect((await stat(logFile)).mode & 0o777).toBe(0o600)
       await expect(stat(path.join(work, 'tmp', uuid))).rejects.toThrow('ENOENT')
+    })
+
+    it('leaves no listener on the server behind, however often it reinstalls', async () => {
+      const { server, installer } = await setup('echo again\n')
+      const before = getEventListeners(server.signal, 'abort').length
+
+      await installer.install(server, { reinstall: false })
+      await installer.install(server, { reinstall: true })
+
+      expect(getEventListeners(server.signal, 'abort')).toHaveLength(before)
     })
 
     it('refuses a second install while one runs', async () => {
