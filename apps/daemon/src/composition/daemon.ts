@@ -22,6 +22,8 @@ import {
   type DaemonLogger,
 } from '../logging/winston-logger.js'
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
+import { WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
+import { websocketRoutes } from '../websocket/websocket-routes.js'
 import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
 import { resolveNodeIdentity } from './node-identity.js'
@@ -96,6 +98,35 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   await container.resolve(Tokens.NodeEnvironment).prepare()
   const servers = container.resolve(Tokens.ServerService)
   const runtimes = container.resolve(Tokens.ServerRuntimes)
+  const websockets = new WebsocketEndpoint({
+    server: (uuid) => servers.get(uuid),
+    tokens: container.resolve(Tokens.TokenVerifier),
+    actions: {
+      // The websocket never waits for the power lock (behaviour §3.1).
+      power: (server, action) => runtimes.of(server).power(action, { waitMs: 0 }),
+      sendCommand: (server, command) => runtimes.sendCommands(server, [command]),
+      isRunning: (server) => runtimes.isRunning(server),
+      readLog: (server, lines) => runtimes.readLog(server, lines),
+    },
+    settings: () => {
+      const current = live.current()
+      return {
+        remote: current.remote,
+        allowedOrigins: current.allowed_origins,
+        logCount: current.system.websocket_log_count,
+      }
+    },
+    logger: logger.child({ component: 'websocket' }),
+  })
+  servers.addHooks({
+    // [v1.12] a suspension or a deauthorized user closes the server's sockets (websocket.md §9).
+    synced: (server) => {
+      if (server.isSuspended) websockets.closeServer(server)
+    },
+    deauthorized: (affected) => {
+      for (const server of affected) websockets.closeServer(server, 4401, 'user deauthorized')
+    },
+  })
   const savedStates = await servers.boot()
   await runtimes.reconcileAll(servers.all(), savedStates)
 
@@ -112,7 +143,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         allowPrivateNetwork: current.allow_cors_private_network,
       }
     },
-    publicRoutes: [],
+    publicRoutes: [websocketRoutes((uuid) => servers.get(uuid))],
     routes: [
       systemRoutes({
         legacy: () => legacySystemInfo(version),
@@ -139,6 +170,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         app,
       )
     : createHttpServer(app)
+  http.on('upgrade', (req, socket, head) => {
+    if (websockets.handles(req)) websockets.handleUpgrade(req, socket, head)
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+  })
   http.listen(listen.port, listen.host)
   await Promise.race([
     once(http, 'listening'),
@@ -157,6 +192,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     logger,
     url,
     async close() {
+      websockets.close()
       http.closeAllConnections()
       http.close()
       await servers.shutdown()

@@ -2,16 +2,11 @@ import { chown, mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 
 import { serverConfigurationToWire } from '@node/panel-client'
-import {
-  FileStateStore,
-  ServerManager,
-  type PanelGateway,
-  type ResourceUsage,
-  type Server,
-} from '@node/server-state'
+import { FileStateStore, ServerManager, type PanelGateway, type Server } from '@node/server-state'
 import type { Logger, TokenVerifier } from '@node/shared-kernel'
 
 import type { ServersApi } from '../http/routes/servers.routes.js'
+import { utilizationWire } from '../wire/utilization-wire.js'
 import type { LiveConfig } from './live-config.js'
 
 /** What other capabilities do when a server joins or leaves this node (power, files, websockets). */
@@ -24,6 +19,8 @@ export interface ServerLifecycleHooks {
   destroy?(server: Server): Promise<void> | void
   /** Runs once a server created by `POST /api/servers` joined (its install starts here). */
   created?(server: Server, startOnCompletion: boolean): void
+  /** Runs after `POST /api/deauthorize-user` denied a user's tokens on these servers. */
+  deauthorized?(servers: readonly Server[]): void
 }
 
 export interface ServerServiceOptions {
@@ -162,6 +159,8 @@ export class ServerService implements ServersApi<Server> {
       user,
       servers === 'all' ? 'all' : servers.map((server) => server.uuid),
     )
+    const affected = servers === 'all' ? this.all() : servers
+    for (const hook of this.#hooks) hook.deauthorized?.(affected)
   }
 
   async #prepare(server: Server): Promise<void> {
@@ -179,18 +178,5 @@ export class ServerService implements ServersApi<Server> {
 
   #rootOf(uuid: string): string {
     return path.join(this.#options.dataDirectory, uuid)
-  }
-}
-
-/** websocket.md §6.1's stats object, in the reference's field order. */
-export function utilizationWire(usage: ResourceUsage): Record<string, unknown> {
-  return {
-    memory_bytes: usage.memoryBytes,
-    memory_limit_bytes: usage.memoryLimitBytes,
-    cpu_absolute: usage.cpuAbsolute,
-    network: { rx_bytes: usage.network.rxBytes, tx_bytes: usage.network.txBytes },
-    uptime: usage.uptime,
-    state: usage.state,
-    disk_bytes: usage.diskBytes,
   }
 }
