@@ -122,6 +122,25 @@ describe('auth', () => {
     expect(client.frames.some((f) => f.event === 'auth success')).toBe(false)
   })
 
+  it('refuses a token whose claims were changed after signing', async () => {
+    const [header, payload, signature] = h.token(['websocket.connect']).split('.')
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >
+    claims['permissions'] = ['*', 'admin.websocket.errors']
+    const forged = [
+      header,
+      Buffer.from(JSON.stringify(claims)).toString('base64url'),
+      signature,
+    ].join('.')
+    const client = await connect()
+    client.send('auth', forged)
+
+    expect((await client.next('daemon error')).args![0]).toMatch(/an unexpected error was/)
+    expect(client.frames.some((f) => f.event === 'auth success')).toBe(false)
+  })
+
   it('answers an expired token with jwt error, prefixed', async () => {
     const client = await connect()
     client.send('auth', h.token(['*'], { tamper: { expired: true } }))

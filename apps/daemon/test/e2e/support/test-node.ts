@@ -21,6 +21,8 @@ export interface TestNodeOptions {
   readonly config?: Record<string, unknown>
   /** Serve the API over TLS with this certificate and key (PEM files); `ca` verifies it. */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca: Buffer }
+  /** The Panel whose tokens panel-sim mints (default 1.12, which scopes them). */
+  readonly panelVersion?: '1.11' | '1.12'
 }
 
 export interface TestNode extends AsyncDisposable {
@@ -52,6 +54,7 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   const sim = await startPanelSim({
     fixture: options.fixture,
     node: { daemonUrl, tokenId, token },
+    panelVersion: options.panelVersion ?? '1.12',
     log: () => undefined,
   })
   const generated = sim.nodeConfiguration()

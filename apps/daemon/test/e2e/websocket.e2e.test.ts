@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sampleFixture } from '@node/panel-sim'
+
+import { Client, quiet } from '../websocket/websocket-harness.js'
+import { startTestNode, type TestNode } from './support/test-node.js'
+
+// Issue 4 end to end: a browser's view of the console through the real daemon process, with
+// websocket tokens minted by panel-sim as the Panel 1.12 mints them, on the process environment.
+
+const SERVER = 'd3aac109-e5e0-4331-b03e-3454f7e136dc'
+let node: TestNode
+let url: string
+let origin: string
+
+beforeAll(async () => {
+  node = await startTestNode({ fixture: sampleFixture({ environment: 'process' }) })
+  url = `ws://127.0.0.1:${new URL(node.daemon.url).port}/api/servers/${SERVER}/ws`
+  origin = node.sim.nodeConfiguration().remote
+  // Tokens issued in the daemon's boot second are refused (tokens.md: the boot-time deny rule).
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+}, 60_000)
+
+afterAll(async () => {
+  await node?.[Symbol.asyncDispose]()
+})
+
+async function console_(permissions?: readonly string[]): Promise<Client> {
+  const client = await Client.open(url, origin)
+  const token = node.sim.tokens.websocket(
+    permissions ? { server: SERVER, permissions } : { server: SERVER },
+  ).token
+  await client.authenticate(token)
+  await client.next('status')
+  return client
+}
+
+describe('console websocket through the daemon', () => {
+  it('refuses a foreign origin and an unknown server before upgrading', async () => {
+    await expect(Client.open(url, 'https://evil.example.com')).rejects.toThrow('HTTP 403')
+    await expect(
+      Client.open(url.replace(SERVER, SERVER.replace('d', 'e')), origin),
+    ).rejects.toThrow('HTTP 404')
+  })
+
+  it('starts the server, streams its console and state, and takes commands', async () => {
+    const client = await console_()
+
+    client.send('set state', 'start')
+    await client.next('console output')
+    await client.until(
+      () => client.frames.find((f) => f.event === 'status' && f.args?.[0] === 'running'),
+      'running',
+      20_000,
+    )
+    client.send('send command', 'hello there')
+    await client.until(
+      () => client.frames.find((f) => f.args?.[0] === '> hello there'),
+      'echo',
+      10_000,
+    )
+
+    const states = client.frames.filter((f) => f.event === 'status').map((f) => f.args![0])
+    expect(states).toEqual(['offline', 'starting', 'running'])
+    client.close()
+  })
+
+  it('replays the console on send logs and answers send stats', async () => {
+    const client = await console_()
+    const from = client.frames.length
+
+    client.send('send logs')
+    client.send('send stats')
+    await client.next('stats', from)
+    await client.until(
+      () => client.frames.slice(from).find((f) => f.args?.[0] === '> hello there'),
+      'replayed line',
+    )
+
+    const stats = JSON.parse(
+      client.frames.slice(from).find((f) => f.event === 'stats')!.args![0]!,
+    ) as { state: string }
+    expect(stats.state).toBe('running')
+    client.close()
+  })
+
+  it('ignores a command from a token without control.console', async () => {
+    const client = await console_(['websocket.connect'])
+    const from = client.frames.length
+
+    client.send('send command', 'should not arrive')
+    await quiet(300)
+
+    const logs = await node.request('GET', `/api/servers/${SERVER}/logs`)
+    expect(JSON.stringify(await logs.json())).not.toContain('should not arrive')
+    expect(client.frames.slice(from).some((f) => f.event === 'daemon error')).toBe(false)
+    client.close()
+  })
+
+  it('closes the sockets of a deauthorized user and refuses their old token', async () => {
+    const client = await console_()
+    const user = node.sim.users()[0]!.uuid
+
+    const res = await node.request('POST', '/api/deauthorize-user', {
+      body: JSON.stringify({ user, servers: [SERVER] }),
+    })
+    expect(res.status).toBe(204)
+    expect((await client.closedWith()).code).toBe(4401)
+  })
+
+  it('stops the server and tells every socket it was deleted', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)) // tokens after the denial's second
+    const client = await console_()
+    client.send('set state', 'stop')
+    await client.until(
+      () => client.frames.find((f) => f.event === 'status' && f.args?.[0] === 'offline'),
+      'offline',
+      20_000,
+    )
+
+    const res = await node.request('DELETE', `/api/servers/${SERVER}`)
+    expect(res.status).toBe(204)
+
+    expect(await client.next('deleted')).toEqual({ event: 'deleted', args: ['null'] })
+    expect(await client.closedWith()).toEqual({ code: 1001, reason: 'server deleted' })
+  })
+})
