@@ -10,6 +10,8 @@ import { buildServerConfiguration } from '@node/server-state/testing'
 import { ensureTestImages, TEST_IMAGE } from '@node/testkit'
 import Docker from 'dockerode'
 
+export { median } from './stats.js'
+
 const UID = 988
 export const docker = new Docker()
 
@@ -90,12 +92,6 @@ export async function benchNode(): Promise<BenchNode> {
       await rm(dataDirectory, { recursive: true, force: true })
     },
   }
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** Resolves when `predicate` holds for a server event, checked on every `console output`/`status`. */

@@ -5,10 +5,17 @@ import type { Response } from 'express'
  * does not care, but byte-for-byte equal bodies make the contract testable.
  */
 export function toGoJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
+  const json = JSON.stringify(value)
+  // One scan in the common case (console lines rarely hold these), one replace otherwise.
+  return HTML_CHARS.test(json) ? json.replace(HTML_CHARS_ALL, (c) => GO_ESCAPES[c] ?? c) : json
+}
+
+const HTML_CHARS = /[<>&]/
+const HTML_CHARS_ALL = /[<>&]/g
+const GO_ESCAPES: Readonly<Record<string, string>> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
 }
 
 /** Sends `body` as the reference daemon does, with `Content-Type: application/json; charset=utf-8`. */
