@@ -1,0 +1,61 @@
+import { jailFaultOf } from '@node/filesystem-jail'
+import { BadRequestError, InvalidError, NotFoundError } from '@node/shared-kernel'
+
+/** Handler messages of http-api §7 and §10, verbatim. */
+export const FILE_ROUTE_ERRORS = {
+  cannotOpenType: 'Cannot open files of this type.',
+  missingContentLength: 'Missing Content-Length',
+  writeOverDirectory:
+    'Cannot write file, name conflicts with an existing directory by the same name.',
+  noRenameFiles: 'No files to move or rename were provided.',
+  noDeleteFiles: 'No files were specified for deletion.',
+  noCompressFiles: 'No files were passed through to be compressed.',
+  noChmodFiles: 'No files to chmod were provided.',
+  invalidMode: 'Invalid file mode.',
+  compressNoSpace:
+    'This server does not have enough available disk space to generate a compressed archive.',
+  unknownArchive: 'The archive provided is in a format Wings does not understand.',
+  resourceNotFound: 'The requested resource was not found on this server.',
+  multipart: 'Failed to get multipart form data from request.',
+  noUploadFiles: 'No files were found on the request body.',
+  remoteDisabled: 'This functionality is not currently enabled on this instance.',
+  pullLimit:
+    'This server has reached its limit of 3 simultaneous remote file downloads at once. Please wait for one to complete before trying again.',
+} as const
+
+/** The §3.1 not-found error (with the request id), for paths the routes refuse themselves. */
+export function fileNotFound(): NotFoundError {
+  return new NotFoundError('The requested resources was not found on the system.', {
+    withRequestId: true,
+  })
+}
+
+export function isNotFound(error: unknown): boolean {
+  return jailFaultOf(error)?.reason === 'not_found'
+}
+
+export function unprocessable(message: string): InvalidError {
+  return new InvalidError(message)
+}
+
+export function badRequest(message: string): BadRequestError {
+  return new BadRequestError(message)
+}
+
+/** An octal mode string of http-api §7.10 (`"755"`, `"0644"`), or undefined when unparsable. */
+export function parseOctalMode(text: string): number | undefined {
+  if (!/^[0-7]{1,4}$/.test(text)) return undefined
+  return Number.parseInt(text, 8)
+}
+
+/** Go's `strconv.Quote`-style filename for Content-Disposition (quotes and backslashes escaped). */
+export function goQuote(name: string): string {
+  let out = '"'
+  for (const char of name) {
+    const code = char.codePointAt(0)!
+    if (char === '"' || char === '\\') out += `\\${char}`
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
+    else out += char
+  }
+  return `${out}"`
+}

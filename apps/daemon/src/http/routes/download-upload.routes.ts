@@ -1,0 +1,185 @@
+import path from 'node:path'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+import busboy, { type Busboy, type FileInfo } from 'busboy'
+import { Router, type Request } from 'express'
+
+import { jailFaultOf, type Jail } from '@node/filesystem-jail'
+import {
+  BadRequestError,
+  NotFoundError,
+  TOKEN_ERROR_MESSAGES,
+  type Logger,
+  type TokenVerifier,
+} from '@node/shared-kernel'
+
+import { FILE_ROUTE_ERRORS } from '../../files/file-errors.js'
+import { attachment, queryString } from './files.routes.js'
+
+const MIB = 1024 * 1024
+const FILE_MODE = 0o644
+
+/** What a finished upload reports, for the `server:file.uploaded` activity (http-api §10.3). */
+export interface UploadedFile {
+  readonly file: string
+  readonly directory: string
+  readonly userUuid: string
+  readonly ip: string
+}
+
+/** What the signed download and upload routes need; wired in the composition root. */
+export interface DownloadUploadApi<S> {
+  get(uuid: string): S | undefined
+  jailOf(server: S): Jail
+  readonly tokens: TokenVerifier
+  /** `api.upload_limit` in MiB, read on every upload. */
+  uploadLimitMiB(): number
+  /** Called once per file written. */
+  uploaded?(server: S, upload: UploadedFile): void
+  readonly logger: Logger
+}
+
+/** http-api §10.2 and §10.3: public routes, the one-time token in `?token=` is the credential. */
+export function downloadUploadRoutes<S>(api: DownloadUploadApi<S>): Router {
+  const router = Router()
+  const hasServer = (uuid: string): boolean => api.get(uuid) !== undefined
+  const serverOf = (uuid: string): S => {
+    const server = api.get(uuid)
+    if (server === undefined) throw new NotFoundError(TOKEN_ERROR_MESSAGES.resourceNotFound)
+    return server
+  }
+
+  router.get('/download/file', async (req, res) => {
+    const claims = await api.tokens.redeem(queryString(req, 'token'), 'file-download', {
+      hasServer,
+    })
+    const jail = api.jailOf(serverOf(claims.serverUuid))
+    let readable
+    try {
+      readable = await jail.openRead(claims.filePath)
+    } catch (err) {
+      if (jailFaultOf(err)?.reason === 'is_directory') {
+        throw new NotFoundError(FILE_ROUTE_ERRORS.resourceNotFound)
+      }
+      throw err
+    }
+    res.status(200)
+    res.setHeader('Content-Length', String(readable.size))
+    res.setHeader('Content-Disposition', attachment(path.posix.basename(claims.filePath)))
+    res.setHeader('Content-Type', 'application/octet-stream')
+    await pipeline(readable.stream, res)
+  })
+
+  router.post('/upload/file', async (req, res) => {
+    const claims = await api.tokens.redeem(queryString(req, 'token'), 'file-upload', { hasServer })
+    const server = serverOf(claims.serverUuid)
+    const directory = path.posix.join('/', queryString(req, 'directory'))
+    const limitMiB = api.uploadLimitMiB()
+    const written = await receiveFiles(req, api.jailOf(server), directory, limitMiB * MIB, limitMiB)
+    for (const file of written) {
+      api.uploaded?.(server, { file, directory, userUuid: claims.userUuid, ip: req.ip ?? '' })
+    }
+    res.status(200).end()
+  })
+
+  return router
+}
+
+/**
+ * Streams every `files` part into `directory`, one after the other; the first failure stops
+ * the rest (their bytes are drained, never written). Resolves with the names written.
+ */
+async function receiveFiles(
+  req: Request,
+  jail: Jail,
+  directory: string,
+  limitBytes: number,
+  limitMiB: number,
+): Promise<string[]> {
+  let parser: Busboy
+  try {
+    parser = busboy({
+      headers: req.headers,
+      limits: { fields: 100, parts: 1000, fieldSize: MIB, headerPairs: 100 },
+    })
+  } catch (err) {
+    throw new BadRequestError(FILE_ROUTE_ERRORS.multipart, { cause: err })
+  }
+  const written: string[] = []
+  let failure: Error | undefined
+  let sawFile = false
+  let queue = Promise.resolve()
+
+  const onFile = (field: string, stream: Readable, info: FileInfo): void => {
+    if (field !== 'files' || failure !== undefined) {
+      stream.resume()
+      if (field === 'files') sawFile = true
+      return
+    }
+    sawFile = true
+    const name = path.posix.basename((info.filename ?? '').replaceAll('\\', '/'))
+    queue = queue.then(async () => {
+      if (failure !== undefined) {
+        stream.resume()
+        return
+      }
+      try {
+        const writer = await jail.openWrite(path.posix.join(directory, name), { mode: FILE_MODE })
+        const limiter = sizeLimit(limitBytes, name, limitMiB)
+        const sink = pipeline(limiter, writer)
+        stream.pipe(limiter)
+        try {
+          await sink
+        } catch (err) {
+          // The part is drained, never destroyed: the parser must read on to the end.
+          stream.unpipe(limiter)
+          throw err
+        }
+        written.push(name)
+      } catch (err) {
+        failure ??= asError(err)
+        stream.resume()
+      }
+    })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    parser.on('file', onFile)
+    parser.on('close', resolve)
+    parser.on('error', (err) =>
+      reject(new BadRequestError(FILE_ROUTE_ERRORS.multipart, { cause: err })),
+    )
+    req.on('error', reject)
+    req.pipe(parser)
+  }).catch((err: unknown) => {
+    failure ??= asError(err)
+  })
+  await queue
+  if (failure !== undefined) throw failure
+  if (!sawFile) throw new BadRequestError(FILE_ROUTE_ERRORS.noUploadFiles)
+  return written
+}
+
+/** Fails the stream once it passes `limitBytes`: the jail then removes the partial file. */
+function sizeLimit(limitBytes: number, name: string, limitMiB: number): Transform {
+  let seen = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      seen += chunk.length
+      if (seen > limitBytes) {
+        done(
+          new BadRequestError(
+            `File ${name} is larger than the maximum file upload size of ${limitMiB} MB.`,
+          ),
+        )
+        return
+      }
+      done(null, chunk)
+    },
+  })
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}
