@@ -97,7 +97,9 @@ describe('console websocket through the daemon', () => {
   })
 
   it('closes the sockets of a deauthorized user and refuses their old token', async () => {
-    const client = await console_()
+    const token = node.sim.tokens.websocket({ server: SERVER }).token
+    const client = await Client.open(url, origin)
+    await client.authenticate(token)
     const user = node.sim.users()[0]!.uuid
 
     const res = await node.request('POST', '/api/deauthorize-user', {
@@ -105,10 +107,26 @@ describe('console websocket through the daemon', () => {
     })
     expect(res.status).toBe(204)
     expect((await client.closedWith()).code).toBe(4401)
+
+    const again = await Client.open(url, origin)
+    again.send('auth', token)
+    expect((await again.next('jwt error')).args![0]).toMatch(
+      /jwt: created too far in past \(denylist\)$/,
+    )
+    again.close()
+  })
+
+  it('closes the sockets of a server the Panel suspends', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)) // tokens after the denial's second
+    const client = await console_()
+
+    await node.sim.suspendServer(SERVER)
+
+    expect(await client.closedWith()).toEqual({ code: 4409, reason: 'server is suspended' })
+    await node.sim.unsuspendServer(SERVER)
   })
 
   it('stops the server and tells every socket it was deleted', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1100)) // tokens after the denial's second
     const client = await console_()
     client.send('set state', 'stop')
     await client.until(
