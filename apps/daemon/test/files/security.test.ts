@@ -1,0 +1,400 @@
+import { once } from 'node:events'
+import { link, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+
+import { FilesHarness, snapshot } from './harness.js'
+
+// Every attack runs against a root holding real files and a sibling `outside` directory with a
+// secret; afterwards neither tree may have changed (nothing read, written or deleted outside,
+// nothing lost inside), and the secret never appears in a response.
+const SECRET = 'TOP-SECRET-OUTSIDE'
+
+async function seed(h: FilesHarness): Promise<void> {
+  await writeFile(path.join(h.outside, 'secret'), SECRET)
+  await mkdir(path.join(h.outside, 'dir'))
+  await writeFile(path.join(h.outside, 'dir/inner'), SECRET)
+  await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+  await mkdir(path.join(h.root, 'data'))
+  await writeFile(path.join(h.root, 'data/world.dat'), 'world')
+  await symlink('../outside', path.join(h.root, 'escape'))
+  await symlink(path.join(h.outside, 'secret'), path.join(h.root, 'secret-link'))
+  await link(path.join(h.outside, 'secret'), path.join(h.root, 'hard'))
+}
+
+type Attack = readonly [name: string, run: (h: FilesHarness) => Promise<Response>]
+
+const json = (h: FilesHarness, method: string, route: string, body: unknown) =>
+  h.call(method, route, body)
+
+const ATTACKS: readonly Attack[] = [
+  ['contents ../', (h) => h.call('GET', '/files/contents?file=../outside/secret')],
+  ['contents encoded ../', (h) => h.call('GET', '/files/contents?file=%2e%2e%2foutside%2fsecret')],
+  ['contents via dir symlink', (h) => h.call('GET', '/files/contents?file=escape/secret')],
+  ['contents of a file symlink', (h) => h.call('GET', '/files/contents?file=secret-link')],
+  ['contents of a hard link', (h) => h.call('GET', '/files/contents?file=hard')],
+  ['list ../', (h) => h.call('GET', '/files/list-directory?directory=../outside')],
+  ['list via symlink', (h) => h.call('GET', '/files/list-directory?directory=escape')],
+  ['list paged via symlink', (h) => h.call('GET', '/files/list-directory?directory=escape&page=1')],
+  ['write ../', (h) => h.call('POST', '/files/write?file=../outside/pwn', 'x')],
+  ['write via symlink', (h) => h.call('POST', '/files/write?file=escape/pwn', 'x')],
+  ['write over a file symlink', (h) => h.call('POST', '/files/write?file=secret-link', 'x')],
+  ['write over a hard link', (h) => h.call('POST', '/files/write?file=hard', 'x')],
+  [
+    'rename out via symlink',
+    (h) =>
+      json(h, 'PUT', '/files/rename', {
+        root: '/',
+        files: [{ from: 'keep.txt', to: 'escape/k' }],
+      }),
+  ],
+  [
+    'rename in from outside',
+    (h) =>
+      json(h, 'PUT', '/files/rename', {
+        root: '/',
+        files: [{ from: 'escape/secret', to: 'stolen' }],
+      }),
+  ],
+  [
+    'rename through root ../',
+    (h) =>
+      json(h, 'PUT', '/files/rename', { root: '../outside', files: [{ from: 'secret', to: 'x' }] }),
+  ],
+  ['copy outside', (h) => json(h, 'POST', '/files/copy', { location: 'escape/secret' })],
+  ['copy a file symlink', (h) => json(h, 'POST', '/files/copy', { location: 'secret-link' })],
+  ['copy a hard link', (h) => json(h, 'POST', '/files/copy', { location: 'hard' })],
+  [
+    'mkdir ../',
+    (h) => json(h, 'POST', '/files/create-directory', { name: 'x', path: '../outside' }),
+  ],
+  [
+    'mkdir via symlink',
+    (h) => json(h, 'POST', '/files/create-directory', { name: 'x', path: 'escape' }),
+  ],
+  [
+    'delete ../',
+    (h) => json(h, 'POST', '/files/delete', { root: '/', files: ['../outside/secret'] }),
+  ],
+  [
+    'delete via symlink',
+    (h) => json(h, 'POST', '/files/delete', { root: 'escape', files: ['secret'] }),
+  ],
+  ['delete the root', (h) => json(h, 'POST', '/files/delete', { root: '/', files: ['/', '..'] })],
+  [
+    'chmod via symlink',
+    (h) =>
+      json(h, 'POST', '/files/chmod', {
+        root: '/',
+        files: [{ file: 'escape/secret', mode: '777' }],
+      }),
+  ],
+  [
+    'chmod a file symlink',
+    (h) =>
+      json(h, 'POST', '/files/chmod', { root: '/', files: [{ file: 'secret-link', mode: '777' }] }),
+  ],
+  [
+    'chmod a hard link',
+    (h) => json(h, 'POST', '/files/chmod', { root: '/', files: [{ file: 'hard', mode: '777' }] }),
+  ],
+  [
+    'download ../',
+    (h) =>
+      fetch(
+        `${h.base}/download/file?token=${h.mint('file-download', { file_path: '../outside/secret' })}`,
+      ),
+  ],
+  [
+    'download via symlink',
+    (h) =>
+      fetch(
+        `${h.base}/download/file?token=${h.mint('file-download', { file_path: 'escape/secret' })}`,
+      ),
+  ],
+  [
+    'download a hard link',
+    (h) => fetch(`${h.base}/download/file?token=${h.mint('file-download', { file_path: 'hard' })}`),
+  ],
+  ['upload into ../', (h) => upload(h, '../outside', 'pwn')],
+  ['upload via symlink', (h) => upload(h, 'escape', 'pwn')],
+  ['upload with a ../ file name', (h) => upload(h, '/', '../../outside/pwn')],
+  ['upload over a file symlink', (h) => upload(h, '/', 'secret-link')],
+  [
+    'pull into a symlinked directory',
+    (h) =>
+      json(h, 'POST', '/files/pull', {
+        url: 'http://127.0.0.1:9/x',
+        root: 'escape',
+        foreground: true,
+      }),
+  ],
+]
+
+function upload(h: FilesHarness, directory: string, filename: string): Promise<Response> {
+  const form = new FormData()
+  form.append('files', new Blob(['pwned']), filename)
+  return fetch(
+    `${h.base}/upload/file?token=${h.mint('file-upload')}&directory=${encodeURIComponent(directory)}`,
+    { method: 'POST', body: form },
+  )
+}
+
+describe('path attacks on every endpoint', () => {
+  let h: FilesHarness
+
+  beforeAll(async () => {
+    h = await FilesHarness.start()
+    await seed(h)
+  })
+
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it.each(ATTACKS)(
+    '%s: nothing outside read, written or deleted; nothing inside lost',
+    async (_name, run) => {
+      const outsideBefore = await snapshot(h.outside)
+      const rootBefore = await snapshot(h.root)
+
+      const res = await run(h)
+      const body = await res.text()
+
+      expect(body).not.toContain(SECRET)
+      expect(await snapshot(h.outside)).toEqual(outsideBefore)
+      const rootAfter = await snapshot(h.root)
+      // Only harmless additions inside the root are allowed (e.g. a replaced link, never a loss).
+      for (const [key, value] of Object.entries(rootBefore)) {
+        if (key === 'secret-link' || key === 'hard') continue
+        expect(rootAfter[key], key).toBe(value)
+      }
+      expect(await readFile(path.join(h.outside, 'secret'), 'utf8')).toBe(SECRET)
+    },
+  )
+})
+
+describe('lexical ../ resolution', () => {
+  it('keeps a rename to ../outside inside the root', async () => {
+    const h = await FilesHarness.start()
+    try {
+      await seed(h)
+      const outsideBefore = await snapshot(h.outside)
+      const res = await h.call('PUT', '/files/rename', {
+        root: '/data',
+        files: [{ from: 'world.dat', to: '../../../outside/k' }],
+      })
+      expect(res.status).toBe(204)
+      expect(await readFile(path.join(h.root, 'outside/k'), 'utf8')).toBe('world')
+      expect(await snapshot(h.outside)).toEqual(outsideBefore)
+    } finally {
+      await h.close()
+    }
+  })
+})
+
+describe('a symlink swapped in during operations', () => {
+  let h: FilesHarness
+
+  beforeEach(async () => {
+    h = await FilesHarness.start()
+    await seed(h)
+    await mkdir(path.join(h.root, 'swap'))
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  it('never writes, reads or deletes outside while a directory flips to a symlink', async () => {
+    const outsideBefore = await snapshot(h.outside)
+    let running = true
+    const swapper = (async () => {
+      const dir = path.join(h.root, 'swap')
+      const parked = path.join(h.root, 'swap-real')
+      while (running) {
+        await rename(dir, parked).catch(() => undefined)
+        await symlink('../outside/dir', dir).catch(() => undefined)
+        await new Promise((r) => setImmediate(r))
+        await rm(dir, { force: true }).catch(() => undefined)
+        await rename(parked, dir).catch(() => undefined)
+      }
+    })()
+    const bodies: string[] = []
+    for (let i = 0; i < 60; i++) {
+      const results = await Promise.all([
+        h.call('POST', '/files/write?file=swap/inner', 'overwritten'),
+        h.call('GET', '/files/contents?file=swap/inner'),
+        h.call('POST', '/files/delete', { root: '/swap', files: ['inner'] }),
+        h.call('POST', '/files/chmod', { root: '/swap', files: [{ file: 'inner', mode: '777' }] }),
+        h.call('GET', '/files/list-directory?directory=swap'),
+      ])
+      for (const res of results) bodies.push(await res.text())
+    }
+    running = false
+    await swapper
+    expect(bodies.join('')).not.toContain(SECRET)
+    expect(await snapshot(h.outside)).toEqual(outsideBefore)
+  })
+})
+
+describe('deny list, quota and malformed input', () => {
+  let h: FilesHarness
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({ denylist: ['*.secret', 'locked/'], diskLimitBytes: 4096 })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+    await writeFile(path.join(h.root, 'a.secret'), 'denied')
+    await mkdir(path.join(h.root, 'locked'))
+    await writeFile(path.join(h.root, 'locked/x'), 'x')
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  const DENIED = { error: 'This file cannot be modified: present in egg denylist.' }
+
+  it.each([
+    ['write', (h: FilesHarness) => h.call('POST', '/files/write?file=a.secret', 'x')],
+    ['write new', (h: FilesHarness) => h.call('POST', '/files/write?file=b.secret', 'x')],
+    [
+      'write in a denied dir',
+      (h: FilesHarness) => h.call('POST', '/files/write?file=locked/y', 'x'),
+    ],
+    ['read', (h: FilesHarness) => h.call('GET', '/files/contents?file=a.secret')],
+    [
+      'rename from',
+      (h: FilesHarness) =>
+        h.call('PUT', '/files/rename', { root: '/', files: [{ from: 'a.secret', to: 'free' }] }),
+    ],
+    [
+      'rename to',
+      (h: FilesHarness) =>
+        h.call('PUT', '/files/rename', {
+          root: '/',
+          files: [{ from: 'keep.txt', to: 'k.secret' }],
+        }),
+    ],
+    ['copy', (h: FilesHarness) => h.call('POST', '/files/copy', { location: 'a.secret' })],
+    ['upload', (h: FilesHarness) => upload(h, '/', 'c.secret')],
+    [
+      'download',
+      (h: FilesHarness) =>
+        fetch(
+          `${h.base}/download/file?token=${h.mint('file-download', { file_path: '/a.secret' })}`,
+        ),
+    ],
+  ])('%s of a denied file is a 403 and changes nothing', async (_name, run) => {
+    const before = await snapshot(h.root)
+    const res = await run(h)
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject(DENIED)
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+
+  it('refuses a write over the quota, keeping the old file', async () => {
+    const before = await snapshot(h.root)
+    const res = await h.call('POST', '/files/write?file=keep.txt', Buffer.alloc(8192))
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'There is not enough disk space available to perform that action.',
+    )
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+
+  it('stops an upload that crosses the quota mid-stream, leaving nothing of it', async () => {
+    const before = await snapshot(h.root)
+    const form = new FormData()
+    form.append('files', new Blob([Buffer.alloc(64 * 1024, 1)]), 'big.bin')
+    const res = await fetch(`${h.base}/upload/file?token=${h.mint('file-upload')}&directory=/`, {
+      method: 'POST',
+      body: form,
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'There is not enough disk space available to perform that action.',
+    )
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+
+  const GENERIC = 'An unexpected error was encountered while processing this request'
+  it.each([
+    ['PUT', '/files/rename', '{'],
+    ['PUT', '/files/rename', '[]'],
+    ['PUT', '/files/rename', { root: '/', files: 'keep.txt' }],
+    ['PUT', '/files/rename', { root: '/', files: [1] }],
+    ['PUT', '/files/rename', { root: 5, files: [{ from: 'a', to: 'b' }] }],
+    ['POST', '/files/copy', { location: 5 }],
+    ['POST', '/files/copy', {}],
+    ['POST', '/files/delete', { root: '/', files: [null, 3] }],
+    ['POST', '/files/delete', 'null'],
+    ['POST', '/files/chmod', { root: '/', files: [{ file: 'keep.txt', mode: 755 }] }],
+    ['POST', '/files/create-directory', { name: ['x'], path: '/' }],
+    ['POST', '/files/pull', { url: 42, root: '/' }],
+    ['POST', '/files/pull', { url: 'http://example.com/', root: '/', foreground: 'yes' }],
+  ] as const)('%s %s with %j is the generic 400', async (method, route, body) => {
+    const before = await snapshot(h.root)
+    const res = await h.call(method, route, body)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(GENERIC)
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+
+  it('answers an empty body as not parsable', async () => {
+    const res = await h.call('POST', '/files/delete', '')
+    expect(await res.json()).toEqual({
+      error: 'The data passed in the request was not in a parsable format. Please try again.',
+    })
+  })
+})
+
+describe('remote pull refuses internal destinations', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+  let port: number
+  let hits = 0
+
+  beforeAll(async () => {
+    h = await FilesHarness.start()
+    origin = createServer((_req, res) => {
+      hits++
+      res.writeHead(200, { 'Content-Length': String(SECRET.length) })
+      res.end(SECRET)
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    port = (origin.address() as AddressInfo).port
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await h.close()
+  })
+
+  it.each([
+    'http://127.0.0.1:PORT/a',
+    'http://127.1:PORT/a',
+    'http://2130706433:PORT/a',
+    'http://0x7f000001:PORT/a',
+    'http://0177.0.0.1:PORT/a',
+    'http://0.0.0.0:PORT/a',
+    'http://localhost:PORT/a',
+    'http://[::1]:PORT/a',
+    'http://[::ffff:127.0.0.1]:PORT/a',
+    'http://[::ffff:7f00:1]:PORT/a',
+    'https://127.0.0.1:PORT/a',
+    'http://169.254.169.254/latest/meta-data',
+  ])('%s never reaches the server', async (template) => {
+    const url = template.replace('PORT', String(port))
+    const res = await h.call('POST', '/files/pull', { url, root: '/', foreground: true })
+    expect(res.status).toBeGreaterThanOrEqual(400)
+    expect(await res.text()).not.toContain(SECRET)
+    expect(hits).toBe(0)
+    expect(await snapshot(h.root)).toEqual({})
+  })
+})
