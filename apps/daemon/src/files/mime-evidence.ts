@@ -7,6 +7,24 @@ export const BINARY_MIME = 'application/octet-stream'
 export const TEXT_MIME = 'text/plain; charset=utf-8'
 const SNIFF_BYTES = 512
 
+// Game-server files that mime-db does not know: what the reference's content sniffing reports
+// for them in practice (text configs editable in the Panel, world data binary).
+const GAME_SERVER_TYPES: Readonly<Record<string, string>> = {
+  '.properties': TEXT_MIME,
+  '.cfg': TEXT_MIME,
+  '.lang': TEXT_MIME,
+  '.env': TEXT_MIME,
+  '.mcmeta': TEXT_MIME,
+  '.py': TEXT_MIME,
+  '.ps1': TEXT_MIME,
+  '.bat': TEXT_MIME,
+  '.sk': TEXT_MIME,
+  '.dat': BINARY_MIME,
+  '.mca': BINARY_MIME,
+  '.nbt': BINARY_MIME,
+  '.db': BINARY_MIME,
+}
+
 /**
  * The MIME type from what costs nothing: the kind, the size, the extension. `undefined` means
  * only the content can tell (a regular file with an unknown extension).
@@ -18,7 +36,10 @@ export function cheapMime(name: string, stats: JailStats): string | undefined {
   if (stats.size === 0) return TEXT_MIME
   const dot = name.lastIndexOf('.')
   if (dot <= 0) return undefined
-  const type = lookup(name.slice(dot))
+  const extension = name.slice(dot).toLowerCase()
+  const known = GAME_SERVER_TYPES[extension]
+  if (known !== undefined) return known
+  const type = lookup(extension)
   if (type === false) return undefined
   // The reference's detector labels text with its charset and nothing else.
   return type.startsWith('text/') ? `${type}; charset=utf-8` : type
