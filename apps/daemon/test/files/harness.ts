@@ -29,7 +29,7 @@ export interface HarnessOptions {
   readonly diskLimitBytes?: number
   readonly uploadLimitMiB?: number
   readonly disableRemoteDownload?: boolean
-  readonly allowInternalDownloads?: boolean
+  readonly allowInternalDownloads?: boolean | ((address: string) => boolean)
   readonly archives?: FileArchives
 }
 

@@ -398,3 +398,57 @@ describe('remote pull refuses internal destinations', () => {
     expect(await snapshot(h.root)).toEqual({})
   })
 })
+
+describe('remote pull re-checks every redirect', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+  let hits: string[] = []
+
+  beforeEach(async () => {
+    hits = []
+    // Only the origin's own address is let through, so each hop is judged like a public one.
+    h = await FilesHarness.start({ allowInternalDownloads: (address) => address === '127.0.0.1' })
+    origin = createServer((req, res) => {
+      hits.push(req.url ?? '')
+      const port = (origin.address() as AddressInfo).port
+      const targets: Record<string, string> = {
+        '/to-v6-loopback': `http://[::1]:${port}/secret`,
+        '/to-zero': `http://0.0.0.0:${port}/secret`,
+        '/to-other-loopback': `http://127.0.0.2:${port}/secret`,
+        '/to-metadata': 'http://169.254.169.254/latest/meta-data',
+        '/to-file': 'file:///etc/passwd',
+      }
+      const target = targets[req.url ?? '']
+      if (target !== undefined) {
+        res.writeHead(302, { Location: target })
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'Content-Length': String(SECRET.length) })
+      res.end(SECRET)
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+  })
+
+  afterEach(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await h.close()
+  })
+
+  it.each(['/to-v6-loopback', '/to-zero', '/to-other-loopback', '/to-metadata', '/to-file'])(
+    'a redirect %s is refused before it is followed',
+    async (route) => {
+      const port = (origin.address() as AddressInfo).port
+      const res = await h.call('POST', '/files/pull', {
+        url: `http://127.0.0.1:${port}${route}`,
+        root: '/',
+        foreground: true,
+      })
+      expect(res.status).toBeGreaterThanOrEqual(400)
+      expect(hits).toEqual([route])
+      expect(await snapshot(h.root)).toEqual({})
+    },
+  )
+})

@@ -101,24 +101,27 @@ type LookupCallback = (
 ) => void
 
 /**
- * A `lookup` for net/http/https that fails when any resolved address is internal, so that the
- * address connected to was checked (no second resolution for a rebinding DNS server to answer).
+ * A `lookup` for net/http/https that fails when any resolved address is refused (default: the
+ * internal ones), so that the address connected to was checked (no second resolution for a
+ * rebinding DNS server to answer differently).
  */
-export function guardedLookup(
-  hostname: string,
-  options: LookupOptions,
-  callback: LookupCallback,
-): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) {
-      callback(err, [])
-      return
-    }
-    if (addresses.length === 0 || addresses.some((a) => isInternalAddress(a.address))) {
-      callback(new InternalDestinationError(), [])
-      return
-    }
-    if (options.all === true) callback(null, addresses)
-    else callback(null, addresses[0]!.address, addresses[0]!.family)
-  })
+export function guardedLookupWith(
+  refuse: (address: string) => boolean,
+): (hostname: string, options: LookupOptions, callback: LookupCallback) => void {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) {
+        callback(err, [])
+        return
+      }
+      if (addresses.length === 0 || addresses.some((a) => refuse(a.address))) {
+        callback(new InternalDestinationError(), [])
+        return
+      }
+      if (options.all === true) callback(null, addresses)
+      else callback(null, addresses[0]!.address, addresses[0]!.family)
+    })
+  }
 }
+
+export const guardedLookup = guardedLookupWith(isInternalAddress)

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises'
 import type { Jail, JailStats } from '@node/filesystem-jail'
 import { nullLogger, type Logger } from '@node/shared-kernel'
 
-import { guardedLookup, InternalDestinationError, isInternalAddress } from './address-guard.js'
+import { guardedLookupWith, InternalDestinationError, isInternalAddress } from './address-guard.js'
 
 export const PULL_USER_AGENT = 'Pterodactyl Panel (https://pterodactyl.io)'
 export const MAX_DOWNLOADS_PER_SERVER = 3
@@ -21,8 +21,11 @@ export interface RemoteDownloadsOptions {
   /** Redirects followed, each re-checked (Pelican's `api.remote_download.max_redirects`). */
   readonly maxRedirects?: number
   readonly timeoutMs?: number
-  /** Lets downloads reach internal addresses. Only for tests against a local server. */
-  readonly allowInternalAddresses?: boolean
+  /**
+   * Internal addresses a download may reach anyway: `true` for all, or a predicate. Only for
+   * tests against a local server; default none.
+   */
+  readonly allowInternalAddresses?: boolean | ((address: string) => boolean)
 }
 
 export interface PullRequest {
@@ -89,13 +92,18 @@ export class RemoteDownloads {
   readonly #logger: Logger
   readonly #maxRedirects: number
   readonly #timeoutMs: number
-  readonly #allowInternal: boolean
+  readonly #refuse: (address: string | undefined) => boolean
+  readonly #lookup: ReturnType<typeof guardedLookupWith>
 
   constructor(options: RemoteDownloadsOptions = {}) {
     this.#logger = options.logger ?? nullLogger
     this.#maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.#allowInternal = options.allowInternalAddresses ?? false
+    const allow = options.allowInternalAddresses ?? false
+    const allowed = typeof allow === 'function' ? allow : () => allow
+    this.#refuse = (address) =>
+      address === undefined || (isInternalAddress(address) && !allowed(address))
+    this.#lookup = guardedLookupWith(this.#refuse)
   }
 
   list(serverKey: string): RemoteDownload[] {
@@ -162,8 +170,7 @@ export class RemoteDownloads {
 
   #get(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
     const host = url.hostname.replace(/^\[|\]$/g, '')
-    const refuse = (address: string | undefined): boolean =>
-      !this.#allowInternal && (address === undefined || isInternalAddress(address))
+    const refuse = this.#refuse
     return new Promise((resolve, reject) => {
       const client = url.protocol === 'https:' ? https : http
       const req = client.request(url, {
@@ -171,7 +178,7 @@ export class RemoteDownloads {
         headers: { 'User-Agent': PULL_USER_AGENT },
         agent: false,
         signal,
-        ...(this.#allowInternal ? {} : { lookup: guardedLookup }),
+        lookup: this.#lookup,
       })
       req.on('socket', (socket) => {
         // The address actually connected to, checked before a byte is sent: IP literals skip
