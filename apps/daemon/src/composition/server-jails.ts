@@ -37,6 +37,11 @@ export class ServerJails implements ServerLifecycleHooks {
     return jail
   }
 
+  /** The jail of a server, or undefined before it was prepared or after it was deleted. */
+  find(server: Server): Jail | undefined {
+    return this.#jails.get(server.uuid)
+  }
+
   /** The cached usage plus every write since the last walk; never walks (http-api §6.1). */
   diskBytes(server: Server): number {
     const jail = this.#jails.get(server.uuid)

@@ -12,6 +12,7 @@ import {
 import { isDaemonError, QuotaExceededError, type Logger } from '@node/shared-kernel'
 
 import type { PowerApi } from '../http/routes/power.routes.js'
+import { watchDiskLimit } from './disk-limiter.js'
 import { chownTree } from './fix-permissions.js'
 import type { LiveConfig } from './live-config.js'
 import type { ServerJails } from './server-jails.js'
@@ -44,6 +45,7 @@ const RECONCILE_CONCURRENCY = 4
 export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
   readonly #options: ServerRuntimesOptions
   readonly #runtimes = new Map<string, ServerRuntime>()
+  readonly #unwatchDisk = new Map<string, () => void>()
 
   constructor(options: ServerRuntimesOptions) {
     this.#options = options
@@ -61,37 +63,39 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
 
   prepare(server: Server): void {
     const environment = this.#options.factory.forServer(server.uuid, this.#settingsOf(server))
-    this.#runtimes.get(server.uuid)?.close()
-    this.#runtimes.set(
+    this.#forget(server.uuid)
+    const runtime = new ServerRuntime({
+      server,
+      environment,
+      settings: () => {
+        const config = this.#options.live.current()
+        return {
+          appName: config.app_name,
+          crashDetection: {
+            enabled: config.system.crash_detection.enabled,
+            detectCleanExitAsCrash: config.system.crash_detection.detect_clean_exit_as_crash,
+            timeoutSeconds: config.system.crash_detection.timeout,
+          },
+          throttle: {
+            lines: config.throttles.lines,
+            intervalMs: config.throttles.line_reset_interval,
+          },
+        }
+      },
+      preflight: {
+        sync: () => this.#syncForStart(server),
+        environmentSettings: () => this.#settingsOf(server),
+        checkDisk: () => this.#checkDisk(server),
+        rewriteConfigFiles: () => this.#rewriteConfigFiles(server),
+        ...(this.#options.live.current().system.check_permissions_on_boot
+          ? { fixPermissions: () => this.#fixPermissions(server) }
+          : {}),
+      },
+    })
+    this.#runtimes.set(server.uuid, runtime)
+    this.#unwatchDisk.set(
       server.uuid,
-      new ServerRuntime({
-        server,
-        environment,
-        settings: () => {
-          const config = this.#options.live.current()
-          return {
-            appName: config.app_name,
-            crashDetection: {
-              enabled: config.system.crash_detection.enabled,
-              detectCleanExitAsCrash: config.system.crash_detection.detect_clean_exit_as_crash,
-              timeoutSeconds: config.system.crash_detection.timeout,
-            },
-            throttle: {
-              lines: config.throttles.lines,
-              intervalMs: config.throttles.line_reset_interval,
-            },
-          }
-        },
-        preflight: {
-          sync: () => this.#syncForStart(server),
-          environmentSettings: () => this.#settingsOf(server),
-          checkDisk: () => this.#checkDisk(server),
-          rewriteConfigFiles: () => this.#rewriteConfigFiles(server),
-          ...(this.#options.live.current().system.check_permissions_on_boot
-            ? { fixPermissions: () => this.#fixPermissions(server) }
-            : {}),
-        },
-      }),
+      watchDiskLimit(runtime, () => this.#options.jails.find(server)),
     )
   }
 
@@ -110,6 +114,8 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
   /** http-api §6.2 step 5: the runtime goes, running or not. */
   async destroy(server: Server): Promise<void> {
     const runtime = this.#runtimes.get(server.uuid)
+    this.#unwatchDisk.get(server.uuid)?.()
+    this.#unwatchDisk.delete(server.uuid)
     this.#runtimes.delete(server.uuid)
     await runtime?.destroy()
   }
@@ -145,8 +151,15 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
 
   /** Daemon shutdown: stop listening; the processes run on and are adopted at the next boot. */
   closeAll(): void {
-    for (const runtime of this.#runtimes.values()) runtime.close()
-    this.#runtimes.clear()
+    for (const uuid of [...this.#runtimes.keys()]) this.#forget(uuid)
+  }
+
+  /** Stops listening to a server's runtime (replaced, or the daemon stops). */
+  #forget(uuid: string): void {
+    this.#runtimes.get(uuid)?.close()
+    this.#runtimes.delete(uuid)
+    this.#unwatchDisk.get(uuid)?.()
+    this.#unwatchDisk.delete(uuid)
   }
 
   // PowerApi
