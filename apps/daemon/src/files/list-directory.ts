@@ -6,7 +6,7 @@ import { BINARY_MIME, cheapMime, sniffFile } from './mime-evidence.js'
 import { toWireStat, type WireStat } from './wire-stat.js'
 
 /** Files whose type only their content tells that one listing may open; the rest are binary. */
-export const SNIFF_BUDGET = 128
+export const SNIFF_BUDGET = 32
 /** Entries stat'ed and typed together: bounds memory and the open descriptors of one listing. */
 const STEP = 64
 

@@ -417,6 +417,15 @@ describe('remote pull', () => {
     expect(noRoot.status).toBe(400)
   })
 
+  it('stops the downloads of a deleted server', async () => {
+    const start = await h.call('POST', '/files/pull', { url: `${originUrl}/slow`, root: '/' })
+    const { identifier } = (await start.json()) as { identifier: string }
+    const download = h.downloads.list(SERVER_UUID).find((d) => d.id === identifier)!
+    h.downloads.destroy(h.server)
+    await expect(download.done).rejects.toThrow()
+    expect(h.downloads.list(SERVER_UUID)).toEqual([])
+  })
+
   it('refuses a fourth simultaneous download', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await h.call('POST', '/files/pull', {

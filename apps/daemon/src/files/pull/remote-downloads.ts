@@ -131,6 +131,11 @@ export class RemoteDownloads {
     for (const download of this.list(serverKey)) download.cancel()
   }
 
+  /** A ServerLifecycleHooks `destroy`: a deleted server's downloads stop (`addHooks(downloads)`). */
+  destroy(server: { readonly uuid: string }): void {
+    this.cancelAll(server.uuid)
+  }
+
   async #run(download: RemoteDownload, jail: Jail, request: PullRequest): Promise<PullResult> {
     const signal = AbortSignal.any([download.signal, AbortSignal.timeout(this.#timeoutMs)])
     const { response, url } = await this.#follow(request.url, signal)
