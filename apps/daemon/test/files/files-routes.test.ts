@@ -444,6 +444,34 @@ describe('remote pull', () => {
   })
 })
 
+describe('ownership', () => {
+  it('gives written, uploaded, copied and created files to system.user', async () => {
+    // Only root may give files away; elsewhere the daemon's own ids are the system user.
+    const root = process.getuid?.() === 0
+    const owner = root
+      ? { uid: 4321, gid: 4322 }
+      : { uid: process.getuid!(), gid: process.getgid!() }
+    const h = await FilesHarness.start({ owner })
+    try {
+      await h.call('POST', '/files/write?file=dir/w.txt', 'w')
+      const form = new FormData()
+      form.append('files', new Blob(['u']), 'u.txt')
+      await fetch(`${h.base}/upload/file?token=${h.mint('file-upload')}&directory=/dir`, {
+        method: 'POST',
+        body: form,
+      })
+      await h.call('POST', '/files/copy', { location: 'dir/w.txt' })
+      await h.call('POST', '/files/create-directory', { name: 'made', path: '/dir' })
+      for (const name of ['dir', 'dir/w.txt', 'dir/u.txt', 'dir/w copy.txt', 'dir/made']) {
+        const info = await stat(path.join(h.root, name))
+        expect([name, info.uid, info.gid]).toEqual([name, owner.uid, owner.gid])
+      }
+    } finally {
+      await h.close()
+    }
+  })
+})
+
 describe('remote pull disabled', () => {
   it('answers every pull route with the spec 400', async () => {
     const h = await FilesHarness.start({ disableRemoteDownload: true })

@@ -31,6 +31,8 @@ export interface HarnessOptions {
   readonly disableRemoteDownload?: boolean
   readonly allowInternalDownloads?: boolean | ((address: string) => boolean)
   readonly archives?: FileArchives
+  /** `system.user`: owner of everything written. */
+  readonly owner?: { readonly uid: number; readonly gid: number }
 }
 
 /**
@@ -77,6 +79,7 @@ export class FilesHarness {
       denylist: options.denylist ?? [],
       diskLimitBytes: options.diskLimitBytes ?? 0,
       diskCheckIntervalMs: 0,
+      ...(options.owner ? { owner: options.owner } : {}),
     })
     const server = new Server({ configuration: buildServerConfiguration(SERVER_UUID) })
     const logger = new MemoryLogger()
