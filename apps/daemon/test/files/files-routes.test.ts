@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { promisify } from 'node:util'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
@@ -113,7 +115,14 @@ describe('the file endpoints over HTTP', () => {
     expect(download.headers.get('content-type')).toBe('application/octet-stream')
     await download.arrayBuffer()
 
+    await promisify(execFile)('mkfifo', [path.join(h.root, 'pipe')])
+    const fifo = await h.call('GET', '/files/contents?file=pipe')
+    expect(fifo.status).toBe(400)
+    expect(await fifo.json()).toEqual({ error: 'Cannot open files of this type.' })
+
     await mkdir(path.join(h.root, 'dir'))
+    const copyDir = await h.call('POST', '/files/copy', { location: 'dir' })
+    expect(copyDir.status).toBe(404)
     const dir = await h.call('GET', '/files/contents?file=dir')
     expect(dir.status).toBe(400)
     expect(((await dir.json()) as { error: string }).error).toBe(
@@ -186,6 +195,14 @@ describe('the file endpoints over HTTP', () => {
     expect((await stat(path.join(h.root, 'moved/new'))).isDirectory()).toBe(true)
     const enotdir = await h.call('POST', '/files/create-directory', { name: 'x', path: '/taken' })
     expect(enotdir.status).toBe(400)
+    expect(((await enotdir.json()) as { error: string }).error).toBe(
+      'Part of the path being created is not a directory (ENOTDIR).',
+    )
+    const clash = await h.call('POST', '/files/create-directory', { name: 'taken', path: '/' })
+    expect(clash.status).toBe(400)
+    expect(((await clash.json()) as { error: string }).error).toBe(
+      'Cannot create directory, name conflicts with an existing file by the same name.',
+    )
 
     const chmodRes = await h.call('POST', '/files/chmod', {
       root: '/moved',
