@@ -31,6 +31,8 @@ export interface HarnessOptions {
   readonly disableRemoteDownload?: boolean
   readonly allowInternalDownloads?: boolean | ((address: string) => boolean)
   readonly archives?: FileArchives
+  /** `system.disk_check_interval` in ms; 0 (default) disables usage walks. */
+  readonly diskCheckIntervalMs?: number
   /** `system.user`: owner of everything written. */
   readonly owner?: { readonly uid: number; readonly gid: number }
 }
@@ -78,7 +80,7 @@ export class FilesHarness {
     const jail = await Jail.open(root, {
       denylist: options.denylist ?? [],
       diskLimitBytes: options.diskLimitBytes ?? 0,
-      diskCheckIntervalMs: 0,
+      diskCheckIntervalMs: options.diskCheckIntervalMs ?? 0,
       ...(options.owner ? { owner: options.owner } : {}),
     })
     const server = new Server({ configuration: buildServerConfiguration(SERVER_UUID) })
