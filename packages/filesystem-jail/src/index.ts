@@ -20,3 +20,21 @@ export type { FileKind, JailStats } from './jail-stats.js'
 export { JailWriteStream } from './jail-write-stream.js'
 export { Quota, Reservation } from './quota.js'
 export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'
+export {
+  ARCHIVE_MESSAGES,
+  ArchiveBombError,
+  CorruptArchiveError,
+  UnsupportedArchiveError,
+} from './archive/archive-errors.js'
+export {
+  archiveName,
+  compressFiles,
+  createTarGzStream,
+  type CompressOptions,
+  type TarGzStreamOptions,
+} from './archive/compress.js'
+export {
+  decompressArchive,
+  type DecompressOptions,
+  type DecompressResult,
+} from './archive/decompress.js'
