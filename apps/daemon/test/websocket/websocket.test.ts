@@ -395,6 +395,30 @@ describe('deny lists', () => {
       await own.close()
     }
   })
+  it('denies by user on this server only: jwt error once the denial names it', async () => {
+    const own = await startHarness()
+    try {
+      const issued = own.sim.tokens.websocket({ server: own.server.uuid, permissions: ['*'] })
+      const user = issued.claims['user_uuid'] as string
+      const client = await Client.open(own.url())
+      await client.authenticate(issued.token)
+
+      own.verifier.deauthorizeUser(user, [own.other.uuid])
+      own.clock.advance(1000)
+      own.server.events.publish('console output', 'another server was named')
+      expect((await client.next('console output')).args).toEqual(['another server was named'])
+
+      own.verifier.deauthorizeUser(user, [own.server.uuid])
+      own.clock.advance(1000)
+      own.server.events.publish('console output', 'hidden')
+      expect((await client.next('jwt error')).args).toEqual([
+        'jwt: created too far in past (denylist)',
+      ])
+      client.close()
+    } finally {
+      await own.close()
+    }
+  })
 })
 
 describe('fan-out', () => {
