@@ -7,12 +7,17 @@ import type { AddressInfo } from 'node:net'
 
 import Docker from 'dockerode'
 
+import { compressFiles, decompressArchive } from '@node/filesystem-jail'
+
 import { daemonVersion } from '../cli/run-cli.js'
 import type { LoadedConfig } from '../config/load-config.js'
 import { saveConfig } from '../config/save-config.js'
 import { apiListenOptions, daemonPaths } from '../config/to-options.js'
 import { createHttpApp } from '../http/app.js'
+import { downloadUploadRoutes } from '../http/routes/download-upload.routes.js'
+import { filesRoutes } from '../http/routes/files.routes.js'
 import { powerRoutes } from '../http/routes/power.routes.js'
+import { RemoteDownloads } from '../files/pull/remote-downloads.js'
 import { serversRoutes } from '../http/routes/servers.routes.js'
 import { systemRoutes } from '../http/routes/system.routes.js'
 import { updateRoutes } from '../http/routes/update.routes.js'
@@ -98,9 +103,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   await container.resolve(Tokens.NodeEnvironment).prepare()
   const servers = container.resolve(Tokens.ServerService)
   const runtimes = container.resolve(Tokens.ServerRuntimes)
+  const jails = container.resolve(Tokens.ServerJails)
+  const tokens = container.resolve(Tokens.TokenVerifier)
   const websockets = new WebsocketEndpoint({
     server: (uuid) => servers.get(uuid),
-    tokens: container.resolve(Tokens.TokenVerifier),
+    tokens,
     actions: {
       // The websocket never waits for the power lock (behaviour §3.1).
       power: (server, action) => runtimes.of(server).power(action, { waitMs: 0 }),
@@ -127,6 +134,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       for (const server of affected) websockets.closeServer(server, 4401, 'user deauthorized')
     },
   })
+  const downloads = new RemoteDownloads({ logger: logger.child({ component: 'pull' }) })
+  // A deleted server's remote downloads stop (http-api §6.2 step 4).
+  servers.addHooks(downloads)
   const savedStates = await servers.boot()
   await runtimes.reconcileAll(servers.all(), savedStates)
 
@@ -143,7 +153,16 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         allowPrivateNetwork: current.allow_cors_private_network,
       }
     },
-    publicRoutes: [websocketRoutes((uuid) => servers.get(uuid))],
+    publicRoutes: [
+      websocketRoutes((uuid) => servers.get(uuid)),
+      downloadUploadRoutes({
+        get: (uuid) => servers.get(uuid),
+        jailOf: (server) => jails.of(server),
+        tokens,
+        uploadLimitMiB: () => live.current().api.upload_limit,
+        logger: logger.child({ component: 'files' }),
+      }),
+    ],
     routes: [
       systemRoutes({
         legacy: () => legacySystemInfo(version),
@@ -158,6 +177,21 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       }),
       serversRoutes(servers),
       powerRoutes(runtimes),
+      filesRoutes({
+        get: (uuid) => servers.get(uuid),
+        jailOf: (server) => jails.of(server),
+        // Read once, as the reference does (http-api §2.5).
+        disableRemoteDownload: config.api.disable_remote_download,
+        downloads,
+        archives: {
+          // Level 1, as `tar | pigz -1`: the Panel's request times out after 15 s.
+          compress: (jail, options) => compressFiles(jail, { ...options, level: 1 }),
+          decompress: async (jail, options) => {
+            await decompressArchive(jail, options)
+          },
+        },
+        logger: logger.child({ component: 'files' }),
+      }),
     ],
   })
   const http: HttpServer = listen.tls

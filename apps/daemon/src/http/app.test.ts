@@ -48,6 +48,10 @@ describe('the HTTP app', () => {
     routes.get('/api/boom', () => {
       throw new Error('database exploded')
     })
+    routes.post('/api/boom-after-body', async (req) => {
+      await readJsonBody(req)
+      throw new Error('failed after reading the body')
+    })
     const publicRoutes = Router()
     publicRoutes.get('/download/file', (_req, res) => sendJson(res, 200, { public: true }))
     const app = createHttpApp({
@@ -238,6 +242,19 @@ describe('the HTTP app', () => {
       request_id: res.headers.get('x-request-id'),
     })
     expect(after.status).toBe(200)
+  })
+
+  it('answers the generic 500, not the client-abort 400, for a failure after the body was read', async () => {
+    const res = await fetch(`${base}/api/boom-after-body`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: '{"a":1}',
+    })
+
+    expect(res.status).toBe(500)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'An unexpected error was encountered while processing this request',
+    )
   })
 
   it('refuses a JSON body over the limit with 400', async () => {

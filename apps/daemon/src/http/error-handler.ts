@@ -61,8 +61,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   }
 }
 
+// Not `req.destroyed`: Node destroys a request once its body was read, which is no abort.
 function clientWentAway(req: Request, res: Response): boolean {
-  return req.destroyed || res.destroyed
+  return req.readableAborted || req.socket.destroyed || res.destroyed
 }
 
 function describe(err: unknown): unknown {
