@@ -237,6 +237,26 @@ t.addfile(i, io.BufferedReader(Z())); t.close()" ${file}`,
     await expectOutsideIntact()
   })
 
+  it('a quota stop among many small files leaves no temporary file and no reservation', async () => {
+    await jail.close()
+    jail = await Jail.open(arena.root, { diskCheckIntervalMs: 0, diskLimitBytes: 1024 * 1024 })
+    const file = await pythonTar(
+      arena.dir,
+      'many.tar',
+      `for n in range(60):\n    add('d/f%02d.bin' % n, bytes([n]) * 100_000)`,
+    )
+    const name = await placeArchive(file)
+    expect(await outcome(decompressArchive(jail, { directory: 'x', file: name }))).toMatchObject(
+      QUOTA,
+    )
+    const left = await readdir(path.join(arena.root, 'x/d'))
+    expect(left.filter((n) => n.startsWith('.jail-'))).toEqual([])
+    for (const n of left)
+      expect((await readFile(path.join(arena.root, 'x/d', n))).length).toBe(100_000)
+    expect(jail.quota.reservedBytes).toBe(0)
+    await expectOutsideIntact()
+  })
+
   it('skips denylisted entries silently', async () => {
     await jail.close()
     jail = await Jail.open(arena.root, { diskCheckIntervalMs: 0, denylist: ['*.jar'] })

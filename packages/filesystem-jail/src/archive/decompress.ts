@@ -37,6 +37,8 @@ export interface DecompressResult {
 const HEAD_BYTES = 512
 const DEFAULT_MAX_RATIO = 1100
 const DEFAULT_GRACE = 64 * 1024 * 1024
+const SMALL_ENTRY_BYTES = 1024 * 1024
+const PARALLEL_WRITES = 16
 
 /**
  * http-api §7.9: extracts `file` into `directory`. The format is read from the content: tar, and
@@ -136,6 +138,11 @@ async function extractTar(
   let skipped = 0
   let bytes = 0
   let chain = Promise.resolve()
+  const pending = new Set<Promise<void>>()
+  const pendingPaths = new Set<string>()
+  const settled = async (): Promise<void> => {
+    while (pending.size > 0) await Promise.race(pending)
+  }
 
   const handle = async (entry: ReadEntry): Promise<void> => {
     current = entry
@@ -147,6 +154,7 @@ async function extractTar(
         return await drain(entry)
       }
       if (entry.type === 'Directory') {
+        await settled()
         await jail.mkdirp(target)
         written++
         return await drain(entry)
@@ -155,11 +163,42 @@ async function extractTar(
         skipped++
         return await drain(entry)
       }
-      const writer = await jail.openWrite(target, {
-        size: entry.size,
+      const writeOptions = {
         mode: (entry.mode ?? 0o644) & 0o777,
         ...(entry.mtime ? { mtime: entry.mtime } : {}),
-      })
+      }
+      if (entry.size <= SMALL_ENTRY_BYTES) {
+        // Small files are read into memory and written while the parser moves on: per-file
+        // system calls, not bytes, bound a tree of many small files.
+        const chunks: Buffer[] = []
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          bytes += chunk.length
+          options.onProgress?.(bytes)
+          chunks.push(chunk)
+        }
+        const data = Buffer.concat(chunks)
+        while (pending.size >= PARALLEL_WRITES || pendingPaths.has(target)) {
+          await Promise.race(pending)
+        }
+        const task = jail
+          .writeFile(target, data, { ...writeOptions, signal: stop.signal })
+          .then(
+            () => void written++,
+            (error: unknown) => {
+              if (jailFaultOf(error)?.reason === 'denied') skipped++
+              else fail(error)
+            },
+          )
+          .finally(() => {
+            pending.delete(task)
+            pendingPaths.delete(target)
+          })
+        pending.add(task)
+        pendingPaths.add(target)
+        return
+      }
+      await settled()
+      const writer = await jail.openWrite(target, { ...writeOptions, size: entry.size })
       const counting = (async function* () {
         for await (const chunk of entry as AsyncIterable<Buffer>) {
           bytes += chunk.length
@@ -205,6 +244,7 @@ async function extractTar(
     parser.end()
     await Promise.race([ended, failed])
     await Promise.race([chain, failed])
+    await Promise.race([settled(), failed])
     if (failure !== undefined) throw failure
     return { written, skipped }
   } catch (error) {
@@ -215,6 +255,7 @@ async function extractTar(
     source.destroy()
     // The entry in flight settles (and cleans up) before the caller hears of the failure.
     await chain.catch(() => undefined)
+    await settled()
   }
 }
 
@@ -234,7 +275,10 @@ function singleFileName(archive: string): string {
 function decompressor(compression: Compression, source: AsyncIterable<Buffer>): Readable {
   const input = Readable.from(source)
   if (compression === 'none') return input
-  const inflate = compression === 'gzip' ? createGunzip() : createZstdDecompress()
+  const inflate =
+    compression === 'gzip'
+      ? createGunzip({ chunkSize: 256 * 1024 })
+      : createZstdDecompress({ chunkSize: 256 * 1024 })
   input.on('error', (error) => inflate.destroy(error))
   return input.pipe(inflate)
 }
