@@ -57,7 +57,7 @@ describe('archives in the jail', () => {
     await mkdir(path.join(arena.root, 'src/world/region'), { recursive: true })
     await mkdir(path.join(arena.root, 'src/empty'))
     await writeFile(path.join(arena.root, 'src/server.properties'), 'motd=hi\n', { mode: 0o640 })
-    await writeFile(path.join(arena.root, 'src/world/region/r.0.0.mca'), Buffer.alloc(300_000, 7))
+    await writeFile(path.join(arena.root, 'src/world/region/r.0.0.mca'), Buffer.alloc(2_500_000, 7))
     const long = `${'d'.repeat(90)}/${'e'.repeat(90)}/${'f'.repeat(120)}.txt`
     await mkdir(path.join(arena.root, 'src', path.dirname(long)), { recursive: true })
     await writeFile(path.join(arena.root, 'src', long), 'long name')
@@ -69,7 +69,7 @@ describe('archives in the jail', () => {
       onProgress: (n) => (progress = n),
     })
     expect(archive).toMatch(/^src\/archive-\d{4}-\d\d-\d\dT\d{6}(Z|[+-]\d{4})\.tar\.gz$/)
-    expect(progress).toBe(8 + 300_000 + 9 + 4)
+    expect(progress).toBe(8 + 2_500_000 + 9 + 4)
     // tar(1) reads it.
     const { stdout } = await run('tar', ['-tzf', path.join(arena.root, archive)])
     expect(stdout.split('\n')).toContain('world/region/r.0.0.mca')

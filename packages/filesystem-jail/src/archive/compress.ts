@@ -1,10 +1,10 @@
 import path from 'node:path'
 import { pipeline, Readable } from 'node:stream'
 import { pipeline as pipelineAsync } from 'node:stream/promises'
-import { constants as zlibConstants, createGzip } from 'node:zlib'
 
 import { jailFaultOf } from '../errors.js'
 import type { Jail } from '../jail.js'
+import { ParallelGzip } from './parallel-gzip.js'
 import { encodeTarHeader, padding, TAR_TRAILER } from './tar-header.js'
 
 export interface TarGzStreamOptions {
@@ -82,11 +82,7 @@ export function archiveName(now: Date): string {
  * signal's included, destroy the returned stream.
  */
 export function createTarGzStream(jail: Jail, options: TarGzStreamOptions): Readable {
-  const gzip = createGzip({
-    level: options.level ?? 1,
-    chunkSize: 256 * 1024,
-    strategy: zlibConstants.Z_DEFAULT_STRATEGY,
-  })
+  const gzip = new ParallelGzip({ level: options.level ?? 1 })
   const source = Readable.from(tarBlocks(jail, options), { objectMode: false })
   pipeline(source, gzip, () => undefined)
   const signal = options.signal
