@@ -90,8 +90,7 @@ export class WebsocketEndpoint {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const uuid = decodeURIComponent(WS_PATH.exec(pathOf(req))?.[1] ?? '')
-    const server = this.#o.server(uuid)
+    const server = this.#o.server(decodeSegment(WS_PATH.exec(pathOf(req))?.[1] ?? ''))
     if (server === undefined) return reject(socket, 404, { error: SERVER_NOT_FOUND })
     const open = this.#sockets.get(server.uuid)?.size ?? 0
     if (open >= this.#limits.perServer || this.#unauthenticated >= this.#limits.unauthenticated) {
@@ -182,6 +181,15 @@ function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/'
   const query = url.indexOf('?')
   return query < 0 ? url : url.slice(0, query)
+}
+
+/** The `:server` segment, or '' (no such server) when its escapes are malformed, e.g. `%zz`. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return ''
+  }
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

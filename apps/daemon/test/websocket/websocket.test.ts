@@ -48,6 +48,12 @@ describe('connection', () => {
     )
   })
 
+  it('refuses a malformed escape in the server segment with 404 (and keeps serving)', async () => {
+    await expect(Client.open(h.url('%zz'))).rejects.toThrow('HTTP 404')
+    await expect(Client.open(h.url('%E0%A4%A'))).rejects.toThrow('HTTP 404')
+    expect((await connect()).closed).toBeUndefined()
+  })
+
   it('refuses a foreign or missing Origin with 403', async () => {
     await expect(Client.open(h.url(), 'https://evil.example.com')).rejects.toThrow('HTTP 403')
     await expect(Client.open(h.url(), null)).rejects.toThrow('HTTP 403')
