@@ -186,9 +186,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         archives: {
           // Level 1, as `tar | pigz -1`: the Panel's request times out after 15 s.
           compress: (jail, options) => compressFiles(jail, { ...options, level: 1 }),
-          decompress: async (jail, options) => {
-            await decompressArchive(jail, options)
-          },
+          decompress: decompressArchive,
         },
         logger: logger.child({ component: 'files' }),
       }),

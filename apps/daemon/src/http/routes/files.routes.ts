@@ -32,10 +32,11 @@ export interface FileArchives {
     jail: Jail,
     options: { directory: string; files: string[]; signal?: AbortSignal },
   ): Promise<{ path: string }>
+  /** Resolves once every entry is written; what it resolves with is not used. */
   decompress(
     jail: Jail,
     options: { directory: string; file: string; signal?: AbortSignal },
-  ): Promise<void>
+  ): Promise<unknown>
 }
 
 /** What the file routes need; wired in the composition root. */
