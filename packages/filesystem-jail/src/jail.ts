@@ -244,14 +244,13 @@ export class Jail {
   }
 
   /**
-   * Opens a regular file for reading. Symlinks (as the last component), directories, FIFOs,
-   * devices, sockets and files with more than one hard link are refused without ever being
-   * opened for reading. The stream owns a descriptor: consume or destroy it.
+   * Opens a regular file for random-access reading (zip archives), with the checks of
+   * `openRead`. The caller owns the handle and must close it.
    */
-  async openRead(path: string, options: ReadOptions = {}): Promise<JailReadable> {
+  async openHandle(path: string): Promise<{ handle: fs.FileHandle; stats: JailStats }> {
     const p = parseJailPath(path)
     if (p.components.length === 0) throw jailError('is_directory', p.input)
-    const { handle, stats } = await this.#run(p, async (rootFd) => {
+    return this.#run(p, async (rootFd) => {
       const { dirFd, name } = await this.#parentOf(rootFd, p, false)
       let pathFd: number | undefined
       try {
@@ -267,6 +266,15 @@ export class Jail {
         await closeQuietly(pathFd, dirFd)
       }
     })
+  }
+
+  /**
+   * Opens a regular file for reading. Symlinks (as the last component), directories, FIFOs,
+   * devices, sockets and files with more than one hard link are refused without ever being
+   * opened for reading. The stream owns a descriptor: consume or destroy it.
+   */
+  async openRead(path: string, options: ReadOptions = {}): Promise<JailReadable> {
+    const { handle, stats } = await this.openHandle(path)
     const stream =
       stats.size === 0
         ? Readable.from([])

@@ -1,6 +1,6 @@
 // Archives under attack, and round trips: each attack asserts that nothing outside the root was
 // read, written or deleted, that nothing inside was lost, and what the caller saw.
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -132,12 +132,32 @@ describe('archives in the jail', () => {
     await expectOutsideIntact()
   })
 
+  it('extracts a zip made by the zip tool, and skips its symlinks', async () => {
+    const src = path.join(arena.root, 'zsrc')
+    await mkdir(path.join(src, 'plugins'), { recursive: true })
+    await writeFile(path.join(src, 'plugins/a.yml'), 'a: 1\n')
+    await writeFile(path.join(src, 'big.bin'), Buffer.alloc(300_000, 3))
+    await symlink('/etc/passwd', path.join(src, 'passwd-link'))
+    await run('sh', ['-c', `cd ${src} && zip -q -r -y ../tool.zip .`])
+
+    const result = await decompressArchive(jail, { directory: 'zout', file: 'tool.zip' })
+
+    expect(await readFile(path.join(arena.root, 'zout/plugins/a.yml'), 'utf8')).toBe('a: 1\n')
+    expect(
+      (await readFile(path.join(arena.root, 'zout/big.bin'))).equals(Buffer.alloc(300_000, 3)),
+    ).toBe(true)
+    await expect(readFile(path.join(arena.root, 'zout/passwd-link'))).rejects.toThrow('ENOENT')
+    expect(result.skipped).toBe(1)
+    await expectOutsideIntact()
+  })
+
   it('refuses unknown formats by content with the spec message', async () => {
     await writeFile(path.join(arena.root, 'f.txt'), 'just text, not an archive')
-    await run('zip', ['-q', path.join(arena.root, 'z.zip'), path.join(arena.root, 'f.txt')])
     await run('bzip2', ['-k', path.join(arena.root, 'f.txt')])
     await writeFile(path.join(arena.root, 'fake.tar.gz'), 'not gzip at all')
-    for (const file of ['z.zip', 'f.txt.bz2', 'fake.tar.gz', 'f.txt']) {
+    // A zip whose central directory is cut off is the same 400.
+    await writeFile(path.join(arena.root, 'cut.zip'), Buffer.from('PK\u0003\u0004 truncated'))
+    for (const file of ['cut.zip', 'f.txt.bz2', 'fake.tar.gz', 'f.txt']) {
       expect(await outcome(decompressArchive(jail, { directory: 'out', file }))).toMatchObject(
         UNKNOWN,
       )

@@ -29,6 +29,39 @@ describe('compress and decompress through the Panel flow', () => {
     await h.close()
   })
 
+  it('extracts a zip: directories, files and their bytes', async () => {
+    const binary = Buffer.from([0, 1, 2, 250, 255])
+    await writeFile(
+      path.join(h.root, 'pack.zip'),
+      zip([
+        { name: 'plugins/', data: '' },
+        { name: 'plugins/config.yml', data: 'enabled: true\n' },
+        { name: 'world/level.dat', data: binary },
+      ]),
+    )
+
+    const res = await h.call('POST', '/files/decompress', { root: '/', file: 'pack.zip' })
+
+    expect(res.status).toBe(204)
+    expect(await readFile(path.join(h.root, 'plugins/config.yml'), 'utf8')).toBe('enabled: true\n')
+    expect((await readFile(path.join(h.root, 'world/level.dat'))).equals(binary)).toBe(true)
+  })
+
+  it('stops a zip over the quota before writing the entry', async () => {
+    await h.close()
+    h = await start({ diskLimitBytes: 1024 * 1024 })
+    await writeFile(
+      path.join(h.root, 'big.zip'),
+      zip([{ name: 'big.bin', data: Buffer.alloc(2 * 1024 * 1024, 1) }]),
+    )
+    await h.call('GET', '/files/list-directory?directory=/')
+
+    const res = await h.call('POST', '/files/decompress', { root: '/', file: 'big.zip' })
+
+    expect(res.status).toBe(400)
+    await expect(readFile(path.join(h.root, 'big.bin'))).rejects.toThrow('ENOENT')
+  })
+
   it('compresses a tree and decompresses an identical one', async () => {
     await mkdir(path.join(h.root, 'src/world/region'), { recursive: true })
     await writeFile(path.join(h.root, 'src/world/level.dat'), Buffer.from([1, 2, 3, 0, 255]))

@@ -11,6 +11,7 @@ import { jailFaultOf } from '../errors.js'
 import type { Jail } from '../jail.js'
 import { ArchiveBombError, CorruptArchiveError, UnsupportedArchiveError } from './archive-errors.js'
 import { detectCompression, isTarHeader, type Compression } from './detect-format.js'
+import { extractZip, isZip } from './unzip.js'
 
 export interface DecompressOptions {
   /** Jail path entries are extracted under. */
@@ -41,9 +42,9 @@ const SMALL_ENTRY_BYTES = 1024 * 1024
 const PARALLEL_WRITES = 16
 
 /**
- * http-api §7.9: extracts `file` into `directory`. The format is read from the content: tar, and
- * tar or a single file inside gzip or zstd; anything else (zip, rar, 7z, bzip2, xz…) is the
- * unknown-format 400. The parser only parses: every entry is written with the jail's own calls.
+ * http-api §7.9: extracts `file` into `directory`. The format is read from the content: zip
+ * (see unzip.ts), tar, and tar or a single file inside gzip or zstd; anything else (rar, 7z,
+ * bzip2, xz…) is the unknown-format 400. The parser only parses: every entry is written with the jail's own calls.
  * Refused (skipped, counted): absolute paths, `..` anywhere, links, devices, FIFOs, and entries on
  * the deny list (as the reference, silently). The quota stops the extraction mid-entry; the
  * ratio/size guard stops bombs on a server without a limit. The entry being written when it fails
@@ -59,6 +60,19 @@ export async function decompressArchive(
   const raw = readable.stream
   try {
     const { head, rest } = await peek(raw, HEAD_BYTES)
+    if (isZip(head)) {
+      // Zip needs random access: the stream's descriptor is closed before the archive is reopened.
+      if (!raw.closed) {
+        raw.destroy()
+        await once(raw, 'close')
+      }
+      return await extractZip(jail, normalizeDirectory(options.directory), {
+        ...options,
+        maxRatio: options.maxRatio ?? DEFAULT_MAX_RATIO,
+        ratioGraceBytes: options.ratioGraceBytes ?? DEFAULT_GRACE,
+        maxBytes: options.maxBytes,
+      })
+    }
     const compression = detectCompression(head)
     if (compression === 'unsupported' || (compression === 'none' && !isTarHeader(head))) {
       throw new UnsupportedArchiveError(compression)
