@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import path from 'node:path'
 
 import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleFixture } from '@node/panel-sim'
 
-import { startTestNode, type TestNode } from './support/test-node.js'
+import { freePort, startTestNode, type TestNode } from './support/test-node.js'
 
 // Issue 3's end-to-end contract on the Docker environment: the real daemon process installs,
 // starts, commands, stops and deletes a server driven over HTTP by panel-sim, and survives its own
@@ -255,12 +254,3 @@ describe('GET logs of a server without a container', () => {
     expect((res.body as { error: string }).error).toBe(GENERIC)
   })
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}

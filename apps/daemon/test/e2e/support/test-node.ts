@@ -120,7 +120,8 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
