@@ -5,7 +5,7 @@ import { ConsoleThrottle } from './console-throttle.js'
 
 function throttle(lines: number, intervalMs = 100): { t: ConsoleThrottle; clock: FakeClock } {
   const clock = new FakeClock()
-  return { t: new ConsoleThrottle(() => ({ lines, intervalMs, clock })), clock }
+  return { t: new ConsoleThrottle(() => ({ lines, intervalMs }), clock), clock }
 }
 
 describe('ConsoleThrottle', () => {

@@ -5,7 +5,6 @@ export interface ConsoleThrottleOptions {
   readonly lines: number
   /** `throttles.line_reset_interval` in milliseconds. */
   readonly intervalMs: number
-  readonly clock?: Clock
 }
 
 /** What to do with one line: publish it, drop it, or drop it and tell the console once. */
@@ -18,18 +17,20 @@ export type ThrottleVerdict = 'pass' | 'drop' | 'drop-and-notify'
  */
 export class ConsoleThrottle {
   readonly #options: () => ConsoleThrottleOptions
+  readonly #clock: Clock
   #windowStart = Number.NEGATIVE_INFINITY
   #count = 0
   #notified = false
 
   /** `options` is read on every line, so a config update applies at once. */
-  constructor(options: () => ConsoleThrottleOptions) {
+  constructor(options: () => ConsoleThrottleOptions, clock: Clock = systemClock) {
     this.#options = options
+    this.#clock = clock
   }
 
   check(): ThrottleVerdict {
-    const { lines, intervalMs, clock = systemClock } = this.#options()
-    const now = clock.now()
+    const { lines, intervalMs } = this.#options()
+    const now = this.#clock.now()
     if (now - this.#windowStart > intervalMs) {
       this.#windowStart = now
       this.#count = 0

@@ -84,10 +84,7 @@ export class ServerRuntime {
     this.#preflight = options.preflight
     this.#clock = options.clock ?? systemClock
     this.#lock = new PowerLock(this.#clock)
-    this.#throttle = new ConsoleThrottle(() => ({
-      ...this.#settings().throttle,
-      clock: this.#clock,
-    }))
+    this.#throttle = new ConsoleThrottle(() => this.#settings().throttle, this.#clock)
     const env = this.environment
     this.#unsubscribe = [
       env.subscribe('output', (line) => this.#onOutput(line)),

@@ -27,7 +27,7 @@ import {
   type DaemonLogger,
 } from '../logging/winston-logger.js'
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
-import { WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
+import { rejectUpgrade, WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
 import { websocketRoutes } from '../websocket/websocket-routes.js'
 import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
@@ -204,7 +204,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     : createHttpServer(app)
   http.on('upgrade', (req, socket, head) => {
     if (websockets.handles(req)) websockets.handleUpgrade(req, socket, head)
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    else rejectUpgrade(socket, 404, '')
   })
   http.listen(listen.port, listen.host)
   await Promise.race([

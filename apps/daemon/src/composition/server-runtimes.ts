@@ -1,7 +1,7 @@
 import { configValueResolverFrom, rewriteConfigFiles, type ConfigFileIo } from '@node/config-files'
 import { jailFaultOf, type Jail } from '@node/filesystem-jail'
 import type { Installer } from '@node/installer'
-import { formatNotice, NOTICES, ServerRuntime, type PowerAction } from '@node/power'
+import { NOTICES, ServerRuntime, type PowerAction, type PowerSettings } from '@node/power'
 import {
   environmentSettingsOf,
   type EnvironmentFactory,
@@ -46,6 +46,9 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
   readonly #options: ServerRuntimesOptions
   readonly #runtimes = new Map<string, ServerRuntime>()
   readonly #unwatchDisk = new Map<string, () => void>()
+  // Read on every console line: derived once per configuration object, not per call.
+  #derivedFrom: unknown
+  #derived: PowerSettings | undefined
 
   constructor(options: ServerRuntimesOptions) {
     this.#options = options
@@ -67,21 +70,7 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
     const runtime = new ServerRuntime({
       server,
       environment,
-      settings: () => {
-        const config = this.#options.live.current()
-        return {
-          appName: config.app_name,
-          crashDetection: {
-            enabled: config.system.crash_detection.enabled,
-            detectCleanExitAsCrash: config.system.crash_detection.detect_clean_exit_as_crash,
-            timeoutSeconds: config.system.crash_detection.timeout,
-          },
-          throttle: {
-            lines: config.throttles.lines,
-            intervalMs: config.throttles.line_reset_interval,
-          },
-        }
-      },
+      settings: () => this.#powerSettings(),
       preflight: {
         sync: () => this.#syncForStart(server),
         environmentSettings: () => this.#settingsOf(server),
@@ -214,6 +203,26 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
     })
   }
 
+  #powerSettings(): PowerSettings {
+    const config = this.#options.live.current()
+    if (this.#derived === undefined || this.#derivedFrom !== config) {
+      this.#derivedFrom = config
+      this.#derived = {
+        appName: config.app_name,
+        crashDetection: {
+          enabled: config.system.crash_detection.enabled,
+          detectCleanExitAsCrash: config.system.crash_detection.detect_clean_exit_as_crash,
+          timeoutSeconds: config.system.crash_detection.timeout,
+        },
+        throttle: {
+          lines: config.throttles.lines,
+          intervalMs: config.throttles.line_reset_interval,
+        },
+      }
+    }
+    return this.#derived
+  }
+
   #settingsOf(server: Server): EnvironmentSettings {
     return environmentSettingsOf(server.configuration, {
       timezone: this.#options.live.current().system.timezone,
@@ -237,7 +246,7 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
       void jail.diskUsage('stale-ok')
       return
     }
-    this.#notice(server, NOTICES.diskCheck)
+    this.of(server).notice(NOTICES.diskCheck)
     const used = await jail.diskUsage('fresh')
     if (jail.quota.limitBytes < 0 || used > jail.quota.limitBytes) {
       throw new QuotaExceededError('filesystem: not enough disk space')
@@ -259,13 +268,6 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
     const { uid, gid } = this.#options.live.current().system.user
     if (uid <= 0 && gid <= 0) return
     await chownTree(this.#options.rootOf(server), uid, gid)
-  }
-
-  #notice(server: Server, text: string): void {
-    server.events.publish(
-      'console output',
-      formatNotice(this.#options.live.current().app_name, text),
-    )
   }
 }
 

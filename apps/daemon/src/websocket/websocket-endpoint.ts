@@ -91,12 +91,12 @@ export class WebsocketEndpoint {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const server = this.#o.server(decodeSegment(WS_PATH.exec(pathOf(req))?.[1] ?? ''))
-    if (server === undefined) return reject(socket, 404, { error: SERVER_NOT_FOUND })
+    if (server === undefined) return rejectUpgrade(socket, 404, { error: SERVER_NOT_FOUND })
     const open = this.#sockets.get(server.uuid)?.size ?? 0
     if (open >= this.#limits.perServer || this.#unauthenticated >= this.#limits.unauthenticated) {
-      return reject(socket, 400, { error: TOO_MANY })
+      return rejectUpgrade(socket, 400, { error: TOO_MANY })
     }
-    if (!this.#originAllowed(req.headers.origin)) return reject(socket, 403, 'Forbidden')
+    if (!this.#originAllowed(req.headers.origin)) return rejectUpgrade(socket, 403, 'Forbidden')
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, server))
   }
 
@@ -198,7 +198,7 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
 }
 
 /** Answers an upgrade that is refused with a plain HTTP response and closes the socket. */
-function reject(socket: Duplex, status: number, body: unknown): void {
+export function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : toGoJson(body)
   const type = typeof body === 'string' ? 'text/plain' : 'application/json'
   const reason = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 
-import { LOCK_BUSY_MESSAGE, type PowerAction } from '@node/power'
+import { isPowerAction, LOCK_BUSY_MESSAGE, type PowerAction } from '@node/power'
 import type { Server, ServerEvent } from '@node/server-state'
 import {
   isDaemonError,
@@ -120,7 +120,7 @@ export class WebsocketSession {
     if (this.#closed) return
     const global = this.#buckets.global.take()
     if (global !== 'pass') {
-      if (global === 'refuse-first') this.#sendNow(encodeFrame('throttled', ['global']))
+      if (global === 'refuse-first') this.#enqueue(encodeFrame('throttled', ['global']), false)
       return
     }
     if (isBinary) return
@@ -132,7 +132,7 @@ export class WebsocketSession {
     if (message === undefined) return
     const bucket = this.#bucketFor(message.event).take()
     if (bucket !== 'pass') {
-      if (bucket === 'refuse-first') this.#sendNow(encodeFrame('throttled', [message.event]))
+      if (bucket === 'refuse-first') this.#enqueue(encodeFrame('throttled', [message.event]), false)
       return
     }
     this.#handle(message.event, message.arg).catch((err: unknown) => this.#reportError(err))
@@ -194,10 +194,7 @@ export class WebsocketSession {
       case 'send logs':
         return this.#sendLogs()
       case 'send stats':
-        this.#enqueue(
-          encodeFrame('stats', [toGoJson(utilizationWire(this.server.resourceUsage()))]),
-          false,
-        )
+        this.#enqueue(statsFrame(this.server), false)
         return
       default:
         return
@@ -222,10 +219,7 @@ export class WebsocketSession {
     const server = this.server
     this.#enqueue(encodeFrame('status', [server.state]), false)
     if (server.state === 'offline' && !server.isInstalling && !server.isTransferring) {
-      this.#enqueue(
-        encodeFrame('stats', [toGoJson(utilizationWire(server.resourceUsage()))]),
-        false,
-      )
+      this.#enqueue(statsFrame(server), false)
     }
     this.#scheduleExpiryCheck()
     this.#o.onAuthenticated(this)
@@ -306,10 +300,6 @@ export class WebsocketSession {
     this.#enqueue(encodeFrame('daemon error', [errorEvent(text, id)]), false)
   }
 
-  #sendNow(frame: Buffer): void {
-    this.#enqueue(frame, false)
-  }
-
   /**
    * Writes at once while the socket keeps up; once it holds HIGH_WATER_BYTES unsent, frames wait
    * in a bounded queue that drops the oldest console line, retried every RETRY_MS.
@@ -366,8 +356,9 @@ export class WebsocketSession {
   }
 }
 
-function isPowerAction(value: string): value is PowerAction {
-  return value === 'start' || value === 'stop' || value === 'restart' || value === 'kill'
+/** `stats` in the struct order of `send stats` and the post-auth frame (websocket.md §6.1). */
+function statsFrame(server: Server): Buffer {
+  return encodeFrame('stats', [toGoJson(utilizationWire(server.resourceUsage()))])
 }
 
 function errorEvent(message: string, id: string = randomUUID()): string {

@@ -15,13 +15,8 @@ export function utilizationWire(usage: ResourceUsage): Record<string, unknown> {
 
 /** The same object with sorted keys, as the periodic `stats` events carry it (websocket.md §6.1). */
 export function utilizationWireSorted(usage: ResourceUsage): Record<string, unknown> {
-  return {
-    cpu_absolute: usage.cpuAbsolute,
-    disk_bytes: usage.diskBytes,
-    memory_bytes: usage.memoryBytes,
-    memory_limit_bytes: usage.memoryLimitBytes,
-    network: { rx_bytes: usage.network.rxBytes, tx_bytes: usage.network.txBytes },
-    state: usage.state,
-    uptime: usage.uptime,
-  }
+  // `network`'s own keys are already in order.
+  return Object.fromEntries(
+    Object.entries(utilizationWire(usage)).sort(([a], [b]) => (a < b ? -1 : 1)),
+  )
 }
