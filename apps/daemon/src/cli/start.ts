@@ -9,6 +9,7 @@ import {
 import { DEFAULT_CONFIG_PATH } from '../config/schema.js'
 import { startDaemon, type RunningDaemon } from '../composition/daemon.js'
 import type { StartArgs } from './args.js'
+import { crashGuardLogsTo } from './crash-guard.js'
 import { startEmbedded } from './embedded.js'
 
 /**
@@ -46,6 +47,7 @@ export async function runUntilSignal(
   daemon: RunningDaemon,
   onStop?: () => Promise<void>,
 ): Promise<number> {
+  crashGuardLogsTo(daemon.logger)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))

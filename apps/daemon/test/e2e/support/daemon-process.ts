@@ -4,6 +4,8 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { fileURLToPath } from 'node:url'
 
+import { CRASH_MARKERS } from '../../../src/cli/crash-guard.js'
+
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url))
 const SOURCE_HOOKS = fileURLToPath(new URL('./source-hooks.mjs', import.meta.url))
 
@@ -12,6 +14,8 @@ export interface DaemonProcess extends AsyncDisposable {
   readonly child: ChildProcess
   /** Everything the daemon printed so far. */
   output(): string
+  /** Throws when the daemon crashed: an unhandled error, or an exit nobody asked for. */
+  assertNoCrash(): void
   /** Sends SIGKILL and waits for the exit, as a crash would. */
   kill(): Promise<void>
   /** Sends SIGTERM and waits for a clean exit. */
@@ -67,14 +71,33 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonPr
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 
+  let stopRequested = false
+  const assertNoCrash = (): void => {
+    const crashLines = output
+      .split('\n')
+      .filter((line) => CRASH_MARKERS.some((marker) => line.includes(marker)))
+    if (crashLines.length > 0) {
+      throw new Error(`the daemon crashed:\n${crashLines.join('\n')}\n\nfull output:\n${output}`)
+    }
+    if (!stopRequested && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new Error(
+        `the daemon exited on its own (${child.exitCode ?? child.signalCode}):\n${output}`,
+      )
+    }
+  }
+  // Every way a test ends the daemon first checks that it did not crash.
   const signalAndWait = async (signal: NodeJS.Signals) => {
+    assertNoCrash()
+    stopRequested = true
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)
     await exited
+    assertNoCrash()
   }
   return {
     url: options.url,
     child,
     output: () => output,
+    assertNoCrash,
     kill: () => signalAndWait('SIGKILL'),
     stop: () => signalAndWait('SIGTERM'),
     [Symbol.asyncDispose]: () => signalAndWait('SIGKILL'),
