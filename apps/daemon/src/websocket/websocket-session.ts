@@ -143,13 +143,8 @@ export class WebsocketSession {
     if (this.#closed || !this.#authenticated) return
     const permission = EVENT_PERMISSIONS[event.name]
     if (permission !== undefined && !this.#has(permission)) return
-    const refused = this.#outboundCheck()
-    if (refused !== undefined) {
-      this.#enqueue(encodeFrame('jwt error', [refused]), false)
-      return
-    }
     const droppable = event.name === 'console output' || event.name === 'install output'
-    this.#enqueue(frame(), droppable)
+    this.#send(frame, droppable)
     if (event.name === 'deleted') {
       this.#o.clock.setTimeout(() => this.close(1001, 'server deleted'), 0)
     }
@@ -194,7 +189,7 @@ export class WebsocketSession {
       case 'send logs':
         return this.#sendLogs()
       case 'send stats':
-        this.#enqueue(statsFrame(this.server), false)
+        this.#send(() => statsFrame(this.server), false)
         return
       default:
         return
@@ -217,9 +212,10 @@ export class WebsocketSession {
     if (this.#authenticated) return
     this.#authenticated = true
     const server = this.server
-    this.#enqueue(encodeFrame('status', [server.state]), false)
+    // Checked like every event: a token of another server learns nothing about this one.
+    this.#send(() => encodeFrame('status', [server.state]), false)
     if (server.state === 'offline' && !server.isInstalling && !server.isTransferring) {
-      this.#enqueue(statsFrame(server), false)
+      this.#send(() => statsFrame(server), false)
     }
     this.#scheduleExpiryCheck()
     this.#o.onAuthenticated(this)
@@ -248,11 +244,25 @@ export class WebsocketSession {
   async #sendLogs(): Promise<void> {
     if (!(await this.#o.actions.isRunning(this.server))) return
     const lines = await this.#o.actions.readLog(this.server, this.#o.settings().logCount)
-    for (const line of lines) this.#enqueue(encodeFrame('console output', [line]), false)
+    for (const line of lines) this.#send(() => encodeFrame('console output', [line]), false)
   }
 
   #has(permission: string): boolean {
     return this.#claims !== undefined && this.#o.tokens.hasPermission(this.#claims, permission)
+  }
+
+  /**
+   * Every frame about the server goes out through here (websocket.md §4): while the token does
+   * not pass, the frame is replaced by `jwt error`. Frames about the socket itself (auth answers,
+   * errors, throttling) are enqueued directly.
+   */
+  #send(frame: () => Buffer, droppable: boolean): void {
+    const refused = this.#outboundCheck()
+    if (refused !== undefined) {
+      this.#enqueue(encodeFrame('jwt error', [refused]), false)
+      return
+    }
+    this.#enqueue(frame(), droppable)
   }
 
   #outboundCheck(): string | undefined {
@@ -365,7 +375,11 @@ function errorEvent(message: string, id: string = randomUUID()): string {
   return `Error Event [${id}]: ${message}`
 }
 
-/** `{"event":…,"args":[…]}`; args concatenated (websocket.md §2); undefined when not usable. */
+/**
+ * `{"event":…,"args":[…]}`; args concatenated (websocket.md §2); undefined when not usable.
+ * A `null` element reads as '' as Go decodes it: the Panel's browser sends `"args":[null]` for
+ * `send logs` and `send stats` (panel-contract.md E.2).
+ */
 function parseMessage(data: Buffer): { event: string; arg: string } | undefined {
   let value: unknown
   try {
@@ -378,6 +392,6 @@ function parseMessage(data: Buffer): { event: string; arg: string } | undefined 
   if (typeof event !== 'string') return undefined
   if (args !== undefined && args !== null && !Array.isArray(args)) return undefined
   const parts = (args ?? []) as unknown[]
-  if (!parts.every((part) => typeof part === 'string')) return undefined
-  return { event, arg: parts.join('') }
+  if (!parts.every((part) => typeof part === 'string' || part === null)) return undefined
+  return { event, arg: parts.map((part) => part ?? '').join('') }
 }

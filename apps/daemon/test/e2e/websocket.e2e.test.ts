@@ -42,6 +42,59 @@ describe('console websocket through the daemon', () => {
     ).rejects.toThrow('HTTP 404')
   })
 
+  it("answers the browser's frames with jwt error once its token expired", async () => {
+    // While the server is offline: no periodic stats, so every jwt error answers a frame.
+    const client = await Client.open(url, origin)
+    const expiresAt = Math.floor(Date.now() / 1000) + 1
+    const token = node.sim.tokens.websocket(
+      { server: SERVER },
+      { tamper: { claims: { exp: expiresAt } } },
+    ).token
+    await client.authenticate(token)
+    await client.next('status')
+    // Valid while the current second is at most `exp`.
+    await new Promise((resolve) => setTimeout(resolve, (expiresAt + 1) * 1000 - Date.now() + 50))
+    const from = client.frames.length
+
+    client.sendAsBrowser('send logs')
+    client.sendAsBrowser('send stats')
+
+    await client.until(() => (client.frames.length >= from + 2 ? true : undefined), 'answers')
+    expect(client.frames.slice(from)).toEqual([
+      { event: 'jwt error', args: ['jwt: exp claim is invalid'] },
+      { event: 'jwt error', args: ['jwt: exp claim is invalid'] },
+    ])
+    client.close()
+  })
+
+  it("shows a token of another server nothing of this server's state, at auth or later", async () => {
+    const base = node.sim.server(SERVER)
+    const elsewhere = node.sim.addServer({
+      id: 99,
+      uuid: '6f1f2c1e-8f7a-4f5e-9c3b-2a1d0e9f8c7b',
+      name: 'Elsewhere',
+      node: base.nodeId,
+      owner: base.ownerId,
+      egg: base.eggId,
+      allocations: [{ ip: '127.0.0.1', port: 25599 }],
+    })
+    const client = await Client.open(url, origin)
+
+    client.send('auth', node.sim.tokens.websocket({ server: elsewhere.uuid }).token)
+    await client.until(() => (client.frames.length >= 3 ? true : undefined), 'three frames')
+    client.sendAsBrowser('send stats')
+    await quiet(300)
+
+    expect(client.frames).toEqual([
+      { event: 'auth success' },
+      ...Array.from({ length: 3 }, () => ({
+        event: 'jwt error',
+        args: ['jwt: server uuid mismatch'],
+      })),
+    ])
+    client.close()
+  })
+
   it('starts the server, streams its console and state, and takes commands', async () => {
     const client = await console_()
 
@@ -64,12 +117,12 @@ describe('console websocket through the daemon', () => {
     client.close()
   })
 
-  it('replays the console on send logs and answers send stats', async () => {
+  it('replays the console and answers stats for the frames the browser sends', async () => {
     const client = await console_()
     const from = client.frames.length
 
-    client.send('send logs')
-    client.send('send stats')
+    client.sendAsBrowser('send logs')
+    client.sendAsBrowser('send stats')
     await client.next('stats', from)
     await client.until(
       () => client.frames.slice(from).find((f) => f.args?.[0] === '> hello there'),

@@ -162,6 +162,11 @@ export class Client {
     this.ws.send(JSON.stringify({ event, args }))
   }
 
+  /** An event without payload exactly as the Panel's browser sends it: `"args":[null]`. */
+  sendAsBrowser(event: 'send logs' | 'send stats'): void {
+    this.ws.send(`{"event":"${event}","args":[null]}`)
+  }
+
   /** Resolves with the first frame named `event` after index `from`. */
   next(event: string, from = 0, timeoutMs = 5000): Promise<Frame> {
     return this.until(

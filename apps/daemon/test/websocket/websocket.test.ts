@@ -178,6 +178,22 @@ describe('auth', () => {
       args: ['jwt: server uuid mismatch'],
     })
   })
+
+  it("never shows another server's status or stats to its token, not even at auth", async () => {
+    const foreign = h.sim.tokens.websocket({ server: h.sim.servers()[0]!.uuid }).token
+    const client = await Client.open(h.url(h.other.uuid))
+    clients.push(client)
+
+    client.send('auth', foreign)
+    await client.until(() => (client.frames.length >= 3 ? true : undefined), 'three frames')
+    await quiet()
+
+    expect(client.frames).toEqual([
+      { event: 'auth success' },
+      { event: 'jwt error', args: ['jwt: server uuid mismatch'] },
+      { event: 'jwt error', args: ['jwt: server uuid mismatch'] },
+    ])
+  })
 })
 
 describe('inbound events and permissions', () => {
@@ -256,6 +272,67 @@ describe('inbound events and permissions', () => {
     expect(client.frames.slice(from)).toEqual(
       ['two', 'three', 'four'].map((line) => ({ event: 'console output', args: [line] })),
     )
+  })
+
+  it("answers the browser's own frames, whose args are [null]", async () => {
+    h.actions.running = true
+    h.actions.log = ['one', 'two']
+    const client = await authed()
+    const from = client.frames.length
+
+    client.sendAsBrowser('send logs')
+    client.sendAsBrowser('send stats')
+
+    await client.next('stats', from)
+    await client.until(
+      () =>
+        client.frames.slice(from).filter((f) => f.event === 'console output').length >= 2
+          ? true
+          : undefined,
+      'replayed lines',
+    )
+    expect(client.frames.slice(from).filter((f) => f.event === 'console output')).toEqual([
+      { event: 'console output', args: ['one'] },
+      { event: 'console output', args: ['two'] },
+    ])
+  })
+
+  it('answers the browser frames of an expired token with jwt error', async () => {
+    // No expiry ticker within the test: every jwt error is the answer to a frame.
+    const own = await startHarness({ expiryCheckMs: 3_600_000 })
+    try {
+      const client = await Client.open(own.url())
+      await client.authenticate(own.token())
+      await client.next('stats')
+      const from = client.frames.length
+      own.clock.advance(700_000)
+
+      client.sendAsBrowser('send logs')
+      client.sendAsBrowser('send stats')
+
+      await client.until(
+        () => (client.frames.slice(from).length >= 2 ? true : undefined),
+        'two answers',
+      )
+      expect(client.frames.slice(from)).toEqual([
+        { event: 'jwt error', args: ['jwt: exp claim is invalid'] },
+        { event: 'jwt error', args: ['jwt: exp claim is invalid'] },
+      ])
+      client.close()
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('ignores a frame whose args hold something other than strings and null', async () => {
+    const client = await authed()
+    const from = client.frames.length
+
+    client.ws.send('{"event":"send stats","args":[1]}')
+    client.ws.send('{"event":"send stats","args":[{}]}')
+    await quiet()
+
+    expect(client.frames.slice(from)).toEqual([])
   })
 
   it('ignores invalid JSON and unknown events, and keeps the socket', async () => {
