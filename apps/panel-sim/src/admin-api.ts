@@ -167,6 +167,7 @@ function issueToken(sim: PanelSim, kind: string, body: unknown): unknown {
     'now',
     'uniqueId',
     'tamper',
+    'panelVersion',
   ])
   const server = r.string('server', '')
   if (server === '') throw new FixtureError('body.server is required')
@@ -175,7 +176,12 @@ function issueToken(sim: PanelSim, kind: string, body: unknown): unknown {
     throw new FixtureError('body.user must be a user id, uuid or username')
   }
   const user = rawUser
+  const version = r.has('panelVersion') ? r.string('panelVersion', '') : undefined
+  if (version !== undefined && version !== '1.11' && version !== '1.12') {
+    throw new FixtureError('body.panelVersion must be 1.11 or 1.12')
+  }
   const options: IssueOptions = {
+    panelVersion: version,
     now: r.has('now') ? r.int('now', 0, 0) : undefined,
     uniqueId: r.has('uniqueId') ? r.string('uniqueId', '') : undefined,
     tamper: r.has('tamper') ? objectBody(r.raw('tamper')) : undefined,

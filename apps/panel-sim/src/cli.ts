@@ -19,7 +19,7 @@ Starts the Pterodactyl Panel simulator and prints its URL on the first line of s
   --token <token>         the first node's daemon_token
   --backup-driver <d>     wings (default) or s3
   --s3-base-url <url>     base URL of S3 part URLs (URL-only mode)
-  --panel-version <v>     1.11 (default) or 1.12 token format
+  --panel-version <v>     1.12 (default, scoped tokens) or 1.11 token format
   --print-config          also print the first node's config.yml (as the Panel shows it)
   -h, --help              this text
 `

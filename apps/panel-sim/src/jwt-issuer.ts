@@ -36,6 +36,8 @@ export interface TokenTamper {
 }
 
 export interface IssueOptions {
+  /** This token's format, whatever the simulator's `panelVersion` (e.g. a 1.11 token from a 1.12 Panel). */
+  readonly panelVersion?: PanelVersion
   /** Unix seconds to use as "now"; default the wall clock. */
   readonly now?: number
   /** Fixed `unique_id` (16 random characters otherwise). */
@@ -96,7 +98,7 @@ export class JwtIssuer {
     options: IssueOptions = {},
   ): IssuedToken {
     const tamper = options.tamper ?? {}
-    const version = this.#version()
+    const version = options.panelVersion ?? this.#version()
     let now = options.now ?? Math.floor(Date.now() / 1000)
     if (tamper.expired) now -= LIFETIME_SECONDS[kind] + 600
     if (tamper.notYetValid) now += 3600

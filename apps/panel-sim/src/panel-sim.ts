@@ -54,7 +54,7 @@ export interface PanelSimOptions {
   readonly port?: number
   /** `APP_URL`; overrides the fixture's. Default: the simulator's own URL. */
   readonly appUrl?: string
-  /** Token format: `1.11` (default, as spec B) or `1.12` (adds `scope`, sha256 `jti`, no `user_id`). */
+  /** Token format: `1.12` (default: adds `scope`, sha256 `jti`, no `user_id`) or `1.11` (as spec B). */
   readonly panelVersion?: PanelVersion
   /** `APP_BACKUP_DRIVER`; overrides the fixture's. */
   readonly backupDriver?: 'wings' | 's3'
@@ -270,7 +270,7 @@ class Simulator implements PanelSim {
           })
     this.#issuer = new JwtIssuer({
       issuer: () => this.#state.appUrl,
-      version: () => options.panelVersion ?? '1.11',
+      version: () => options.panelVersion ?? '1.12',
     })
     this.#routes = [
       ...remoteApiRoutes({

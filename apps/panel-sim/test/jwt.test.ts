@@ -54,7 +54,7 @@ const decodePart = (part: string) =>
 
 describe('JWT issuing (B)', () => {
   it('reproduces the worked example of B.3: same payload bytes, valid HS256 signature', async () => {
-    sim = await startPanelSim({ fixture: FIXTURE })
+    sim = await startPanelSim({ fixture: FIXTURE, panelVersion: '1.11' })
 
     const issued = sim.tokens.websocket(
       { server: SERVER, user: 1 },
@@ -91,7 +91,7 @@ describe('JWT issuing (B)', () => {
   })
 
   it('writes each kind’s claims in the Panel’s order', async () => {
-    sim = await startPanelSim({ fixture: FIXTURE })
+    sim = await startPanelSim({ fixture: FIXTURE, panelVersion: '1.11' })
 
     const keys = (token: string) => Object.keys(decodePart(segments(token)[1]!))
 
@@ -203,7 +203,7 @@ describe('JWT issuing (B)', () => {
   })
 
   it('uses md5(user id . server uuid) as jti for user tokens', async () => {
-    sim = await startPanelSim({ fixture: FIXTURE })
+    sim = await startPanelSim({ fixture: FIXTURE, panelVersion: '1.11' })
 
     const claims = jwt.decode(
       sim.tokens.fileUpload({ server: SERVER, user: 3 }).token,
@@ -222,8 +222,8 @@ describe('JWT issuing (B)', () => {
     expect(claims.file_path).toBe('/my world/a+b.txt')
   })
 
-  it('adds scope, a sha256 jti and no user_id in the 1.12 format', async () => {
-    sim = await startPanelSim({ fixture: FIXTURE, panelVersion: '1.12' })
+  it('adds scope, a sha256 jti and no user_id in the 1.12 format, the default', async () => {
+    sim = await startPanelSim({ fixture: FIXTURE })
 
     const claims = jwt.verify(
       sim.tokens.fileDownload({ server: SERVER, user: 2, file: '/x' }).token,
@@ -293,8 +293,26 @@ describe('JWT issuing (B)', () => {
     })
   })
 
-  it('issues tokens over the admin API', async () => {
+  it('mints one token in the other format on request', async () => {
     sim = await startPanelSim({ fixture: FIXTURE })
+
+    const old = jwt.decode(
+      sim.tokens.websocket({ server: SERVER, user: 2 }, { panelVersion: '1.11' }).token,
+    ) as jwt.JwtPayload
+    const res = await fetch(`${sim.url}/__sim/tokens/file-upload`, {
+      method: 'POST',
+      body: JSON.stringify({ server: SERVER, panelVersion: '1.11' }),
+    })
+    const overApi = jwt.decode(((await res.json()) as { token: string }).token) as jwt.JwtPayload
+
+    expect(old.scope).toBeUndefined()
+    expect(old.user_id).toBe(2)
+    expect(old.jti).toBe(createHash('md5').update(`2${SERVER}`).digest('hex'))
+    expect(overApi.scope).toBeUndefined()
+  })
+
+  it('issues tokens over the admin API', async () => {
+    sim = await startPanelSim({ fixture: FIXTURE, panelVersion: '1.11' })
 
     const res = await fetch(`${sim.url}/__sim/tokens/websocket`, {
       method: 'POST',

@@ -1,1 +1,6 @@
-export { JwtTokenVerifier, type JwtTokenVerifierOptions } from './jwt-token-verifier.js'
+export {
+  JwtTokenVerifier,
+  type JwtTokenVerifierOptions,
+  type ScopeMemory,
+  type ScopelessTokens,
+} from './jwt-token-verifier.js'

@@ -27,6 +27,23 @@ import { DenyList } from './deny-list.js'
 import { OneTimeStore } from './one-time-store.js'
 import { isUuid, MAX_ID_LENGTH, TokenPayload } from './token-payload.js'
 
+/**
+ * What happens to tokens without a `scope` claim, as Panels before 1.12 sign them:
+ * - `refuse`: a token must carry the scope of its purpose (Wings 1.12);
+ * - `accept`: such a token is judged by its claims (a claim of another kind refuses it);
+ * - `learn`: accepted as by `accept` until the first valid token that carries a scope, refused
+ *   from then on; `scopeMemory` keeps what was learned.
+ */
+export type ScopelessTokens = 'refuse' | 'accept' | 'learn'
+
+/** Whether this node's Panel was seen signing scoped tokens; the daemon keeps it across restarts. */
+export interface ScopeMemory {
+  /** True once a valid token carrying `scope` was seen. */
+  readonly seen: boolean
+  /** Records that one was seen; called once, synchronously, for the first such token. */
+  remember(): void
+}
+
 export interface JwtTokenVerifierOptions {
   /**
    * The node's current `token` (config key `token`), read on every verification so that a token
@@ -35,11 +52,10 @@ export interface JwtTokenVerifierOptions {
   readonly nodeToken: () => string
   /** Default: the system clock. */
   readonly clock?: Clock
-  /**
-   * Accept tokens without a `scope` claim, as Panels older than 1.12 sign them; such a token is
-   * then judged by its claims. Default false: a token must carry the scope of its purpose.
-   */
-  readonly allowTokensWithoutScope?: boolean
+  /** Tokens without a `scope` claim: `refuse` (default), `accept` or `learn`. */
+  readonly tokensWithoutScope?: ScopelessTokens
+  /** What `learn` learned so far. Default: kept in memory, nothing seen yet. */
+  readonly scopeMemory?: ScopeMemory
   /** The daemon's start instant (ms); user tokens issued before it are denied. Default: now. */
   readonly bootedAt?: number
   /** Longest `exp − iat` accepted (the Panel uses 600 and 900 s). Bounds the deny lists. Default 3600. */
@@ -89,7 +105,9 @@ type OneTimeClaims = FileDownloadTokenClaims | FileUploadTokenClaims | BackupDow
 export class JwtTokenVerifier implements TokenVerifier {
   readonly #nodeToken: () => string
   readonly #clock: Clock
-  readonly #allowWithoutScope: boolean
+  readonly #scopeless: ScopelessTokens
+  readonly #scopeMemory: ScopeMemory
+  #warnedScopeless = false
   readonly #bootedAt: number
   readonly #maxLifetimeSeconds: number
   readonly #logger: Logger
@@ -101,7 +119,8 @@ export class JwtTokenVerifier implements TokenVerifier {
   constructor(options: JwtTokenVerifierOptions) {
     this.#nodeToken = options.nodeToken
     this.#clock = options.clock ?? systemClock
-    this.#allowWithoutScope = options.allowTokensWithoutScope ?? false
+    this.#scopeless = options.tokensWithoutScope ?? 'refuse'
+    this.#scopeMemory = options.scopeMemory ?? memoryOnly()
     this.#bootedAt = options.bootedAt ?? this.#clock.now()
     this.#maxLifetimeSeconds = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
     this.#logger = options.logger ?? nullLogger
@@ -147,10 +166,13 @@ export class JwtTokenVerifier implements TokenVerifier {
     if (claims === undefined) return TOKEN_ERROR_MESSAGES.noJwt
     if (this.#nowSeconds() > claims.expiresAt) return TOKEN_ERROR_MESSAGES.expired
     if (this.isTokenDenied(claims)) return TOKEN_ERROR_MESSAGES.denylisted
-    if (
-      !grants(claims.permissions, CONNECT_PERMISSION) ||
-      !this.#scopesAllow(claims.scopes, 'websocket')
-    ) {
+    if (!grants(claims.permissions, CONNECT_PERMISSION)) {
+      return TOKEN_ERROR_MESSAGES.missingConnectPermission
+    }
+    if (claims.scopes === undefined && !this.#acceptsScopeless()) {
+      return TOKEN_ERROR_MESSAGES.missingScope
+    }
+    if (claims.scopes !== undefined && !claims.scopes.includes('websocket')) {
       return TOKEN_ERROR_MESSAGES.missingConnectPermission
     }
     if (claims.serverUuid !== serverUuid) return TOKEN_ERROR_MESSAGES.serverUuidMismatch
@@ -223,16 +245,19 @@ export class JwtTokenVerifier implements TokenVerifier {
       scopes,
     })
     if (this.isTokenDenied(claims)) throw new DeniedError(TOKEN_ERROR_MESSAGES.denylisted)
-    if (!grants(permissions, CONNECT_PERMISSION) || !this.#scopeAllows(payload, 'websocket')) {
+    if (!grants(permissions, CONNECT_PERMISSION)) {
       throw new DeniedError(TOKEN_ERROR_MESSAGES.missingConnectPermission)
     }
+    const scope = this.#scopeVerdict(payload, 'websocket')
+    if (scope === 'missing') throw new DeniedError(TOKEN_ERROR_MESSAGES.missingScope)
+    if (scope === 'wrong') throw new DeniedError(TOKEN_ERROR_MESSAGES.missingConnectPermission)
     return claims
   }
 
   #verifyTransfer(token: string): TransferTokenClaims {
     const payload = this.#decode(token)
     const { expiresAt, issuedAt } = this.#checkTimes(payload, 'transfer')
-    if (!this.#scopeAllows(payload, 'transfer')) {
+    if (this.#scopeVerdict(payload, 'transfer') !== 'ok') {
       throw new DeniedError(TOKEN_ERROR_MESSAGES.forbidden)
     }
     const subject = payload.uuid('sub')
@@ -251,7 +276,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     const { expiresAt, issuedAt } = this.#checkTimes(payload, purpose)
     // Refusals after a valid signature all answer the same 404 (tokens.md §4.2).
     const refuse = () => new NotFoundError(TOKEN_ERROR_MESSAGES.resourceNotFound)
-    if (!this.#scopeAllows(payload, purpose)) throw refuse()
+    if (this.#scopeVerdict(payload, purpose) !== 'ok') throw refuse()
     const serverUuid = payload.uuid('server_uuid')
     const userUuid = payload.uuid('user_uuid')
     const uniqueId = payload.id('unique_id')
@@ -341,19 +366,42 @@ export class JwtTokenVerifier implements TokenVerifier {
     if (expiresAt - (issuedAt ?? now) > this.#maxLifetimeSeconds) {
       throw new InvalidTokenError(`token lives longer than ${this.#maxLifetimeSeconds} s`)
     }
+    // Signed with the node token and current: it speaks for the Panel's token format.
+    if (payload.scopes() !== undefined) this.#learnScope()
     return { expiresAt, issuedAt }
   }
 
-  #scopeAllows(payload: TokenPayload, purpose: TokenPurpose): boolean {
+  /**
+   * `ok`: the token may serve `purpose`. `wrong`: its scope, or for a scope-less token one of its
+   * claims, names another purpose. `missing`: it has no scope and none is accepted (logged once,
+   * naming the setting, as the HTTP answers cannot say it).
+   */
+  #scopeVerdict(payload: TokenPayload, purpose: TokenPurpose): 'ok' | 'wrong' | 'missing' {
     const scopes = payload.scopes()
-    if (scopes === undefined && this.#allowWithoutScope) {
-      return !FOREIGN_CLAIMS[purpose].some((name) => payload.has(name))
+    if (scopes !== undefined) return scopes.includes(purpose) ? 'ok' : 'wrong'
+    if (!this.#acceptsScopeless()) {
+      if (!this.#warnedScopeless) {
+        this.#warnedScopeless = true
+        this.#logger.warn(
+          'refusing a Panel token without a scope claim (config api.accept_tokens_without_scope)',
+          { purpose, tokens_without_scope: this.#scopeless },
+        )
+      }
+      return 'missing'
     }
-    return this.#scopesAllow(scopes, purpose)
+    return FOREIGN_CLAIMS[purpose].some((name) => payload.has(name)) ? 'wrong' : 'ok'
   }
 
-  #scopesAllow(scopes: readonly string[] | undefined, purpose: TokenPurpose): boolean {
-    return scopes === undefined ? this.#allowWithoutScope : scopes.includes(purpose)
+  #acceptsScopeless(): boolean {
+    return this.#scopeless === 'accept' || (this.#scopeless === 'learn' && !this.#scopeMemory.seen)
+  }
+
+  #learnScope(): void {
+    if (this.#scopeless !== 'learn' || this.#scopeMemory.seen) return
+    this.#scopeMemory.remember()
+    this.#logger.info(
+      'the Panel signs tokens with a scope: tokens without one are refused from now on',
+    )
   }
 
   #currentKey(): KeyObject {
@@ -377,6 +425,16 @@ export class JwtTokenVerifier implements TokenVerifier {
       list,
     })
   }
+}
+
+function memoryOnly(): ScopeMemory {
+  const memory = {
+    seen: false,
+    remember: () => {
+      memory.seen = true
+    },
+  }
+  return memory
 }
 
 /** `*` grants every permission except the `admin` ones (tokens.md §4.1). */

@@ -1,4 +1,5 @@
 import { TOKEN_ERROR_MESSAGES, type TokenPurpose } from '@node/shared-kernel'
+import { MemoryLogger } from '@node/shared-kernel/testing'
 import { describe, expect, it } from 'vitest'
 
 import {
@@ -18,6 +19,7 @@ import {
   NOW_SECONDS,
   type Harness,
 } from './harness.js'
+import type { ScopeMemory } from '../src/index.js'
 import type { MintOptions } from './panel-token-signer.js'
 
 /** Matches the Panel's `unique_id`: 16 random alphanumerics. */
@@ -339,7 +341,7 @@ describe('JwtTokenVerifier scope', () => {
   it('refuses a token scoped for one purpose at every other purpose', async () => {
     for (const minted of ALL_PURPOSES) {
       for (const used of ALL_PURPOSES.filter((p) => p !== minted)) {
-        const h = createHarness({ allowTokensWithoutScope: true })
+        const h = createHarness({ tokensWithoutScope: 'accept' })
         // A token carrying every claim, so that only the scope can refuse it.
         const token = h.signer.mint(minted, {
           claims: {
@@ -367,16 +369,34 @@ describe('JwtTokenVerifier scope', () => {
   })
 
   it('refuses tokens without scope for every purpose by default', async () => {
-    for (const purpose of ALL_PURPOSES) {
+    for (const purpose of ALL_PURPOSES.filter((p) => p !== 'websocket')) {
       const h = createHarness()
 
       await expectRefusedFor(h, h.signer.mint(purpose, { scope: null }), purpose)
     }
   })
 
+  it('tells a websocket without scope that the scope is missing, naming the setting', async () => {
+    const logger = new MemoryLogger()
+    const h = createHarness({ logger })
+
+    await expectDenied(
+      h.verifier.verify(h.signer.mint('websocket', { scope: null }), 'websocket'),
+      TOKEN_ERROR_MESSAGES.missingScope,
+    )
+    await expectNotFound(
+      h.verifier.redeem(h.signer.mint('file-upload', { scope: null }), 'file-upload', h.onNode),
+    )
+
+    expect(TOKEN_ERROR_MESSAGES.missingScope).toMatch(/^jwt: .*api\.accept_tokens_without_scope/)
+    const warnings = logger.records.filter((r) => r.level === 'warn')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]!.message).toContain('api.accept_tokens_without_scope')
+  })
+
   it('accepts Panel tokens without scope for their own purpose when allowed', async () => {
     for (const purpose of ALL_PURPOSES) {
-      const h = createHarness({ allowTokensWithoutScope: true })
+      const h = createHarness({ tokensWithoutScope: 'accept' })
 
       await expect(use(h, h.signer.mint(purpose, { scope: null }), purpose)).resolves.toBeDefined()
     }
@@ -385,7 +405,7 @@ describe('JwtTokenVerifier scope', () => {
   it('judges tokens without scope by their claims, refusing those minted for another purpose', async () => {
     for (const minted of ALL_PURPOSES) {
       for (const used of ALL_PURPOSES.filter((p) => p !== minted)) {
-        const h = createHarness({ allowTokensWithoutScope: true })
+        const h = createHarness({ tokensWithoutScope: 'accept' })
         const token = h.signer.mint(minted, { scope: null })
 
         const outcome = await use(h, token, used).then(
@@ -396,5 +416,101 @@ describe('JwtTokenVerifier scope', () => {
         expect(outcome, `${minted} token used for ${used}`).toBe('refused')
       }
     }
+  })
+})
+
+describe('JwtTokenVerifier learning whether the Panel signs scopes', () => {
+  const learning = (memory?: ScopeMemory, logger = new MemoryLogger()) =>
+    createHarness({
+      tokensWithoutScope: 'learn',
+      ...(memory ? { scopeMemory: memory } : {}),
+      logger,
+    })
+
+  function recordingMemory(seen = false): ScopeMemory & { remembered: number } {
+    const memory = {
+      seen,
+      remembered: 0,
+      remember: () => {
+        memory.seen = true
+        memory.remembered++
+      },
+    }
+    return memory
+  }
+
+  it('accepts tokens without scope until the first valid token that carries one', async () => {
+    const memory = recordingMemory()
+    const logger = new MemoryLogger()
+    const h = learning(memory, logger)
+    const old = await h.verifier.verify(h.signer.mint('websocket', { scope: null }), 'websocket')
+    await expect(
+      h.verifier.redeem(h.signer.mint('file-download', { scope: null }), 'file-download', h.onNode),
+    ).resolves.toBeDefined()
+
+    await h.verifier.verify(h.signer.mint('websocket'), 'websocket')
+    await h.verifier.redeem(h.signer.mint('file-upload'), 'file-upload', h.onNode)
+
+    expect(memory.remembered).toBe(1)
+    expect(logger.records.filter((r) => r.message.includes('from now on'))).toHaveLength(1)
+    await expectDenied(
+      h.verifier.verify(h.signer.mint('websocket', { scope: null }), 'websocket'),
+      TOKEN_ERROR_MESSAGES.missingScope,
+    )
+    await expectNotFound(
+      h.verifier.redeem(h.signer.mint('file-download', { scope: null }), 'file-download', h.onNode),
+    )
+    // A session opened with a scope-less token loses it at its next event.
+    expect(h.verifier.checkWebsocketToken(old, SERVER_UUID)).toBe(TOKEN_ERROR_MESSAGES.missingScope)
+  })
+
+  it('learns nothing from a scoped token that is not valid', async () => {
+    const memory = recordingMemory()
+    const h = learning(memory)
+
+    await expectInvalid(
+      h.verifier.verify(h.signer.mint('websocket', { key: 'not-the-node-token' }), 'websocket'),
+    )
+    await expectDenied(
+      h.verifier.verify(h.signer.mint('websocket', { issuedAt: NOW_SECONDS - 2000 }), 'websocket'),
+      TOKEN_ERROR_MESSAGES.expired,
+    )
+
+    expect(memory.remembered).toBe(0)
+    await expect(
+      h.verifier.verify(h.signer.mint('websocket', { scope: null }), 'websocket'),
+    ).resolves.toBeDefined()
+  })
+
+  it('refuses tokens without scope from the start when it learned that before', async () => {
+    const h = learning(recordingMemory(true))
+
+    await expectDenied(
+      h.verifier.verify(h.signer.mint('websocket', { scope: null }), 'websocket'),
+      TOKEN_ERROR_MESSAGES.missingScope,
+    )
+  })
+
+  it('still judges scope-less tokens by their claims while it accepts them', async () => {
+    const h = learning()
+
+    await expectNotFound(
+      h.verifier.redeem(h.signer.mint('websocket', { scope: null }), 'file-upload', h.onNode),
+    )
+  })
+
+  it('is never taught when forced either way', async () => {
+    for (const mode of ['accept', 'refuse'] as const) {
+      const memory = recordingMemory()
+      const h = createHarness({ tokensWithoutScope: mode, scopeMemory: memory })
+
+      await h.verifier.verify(h.signer.mint('websocket'), 'websocket')
+
+      expect(memory.remembered).toBe(0)
+    }
+    const h = createHarness({ tokensWithoutScope: 'accept', scopeMemory: recordingMemory(true) })
+    await expect(
+      h.verifier.verify(h.signer.mint('websocket', { scope: null }), 'websocket'),
+    ).resolves.toBeDefined()
   })
 })

@@ -2,7 +2,7 @@ import type Docker from 'dockerode'
 import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
 
 import { Installer } from '@node/installer'
-import { JwtTokenVerifier } from '@node/jwt'
+import { JwtTokenVerifier, type ScopeMemory, type ScopelessTokens } from '@node/jwt'
 import { HttpPanelGateway } from '@node/panel-client'
 
 import { panelClientOptions, type DaemonPaths } from '../config/to-options.js'
@@ -22,6 +22,8 @@ export interface ContainerOptions {
   readonly docker: Docker | undefined
   /** `--ignore-certificate-errors`: accept any TLS certificate from the Panel. */
   readonly ignoreCertificateErrors: boolean
+  /** Whether the Panel was seen signing scoped tokens (`api.accept_tokens_without_scope: learn`). */
+  readonly tokenScope: ScopeMemory
 }
 
 /** Adapters are built by factories, never by decorators: packages stay free of tsyringe. */
@@ -52,7 +54,10 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
         new JwtTokenVerifier({
           // Read on every check: a token rotated by POST /api/update applies at once.
           nodeToken: () => options.live.current().token,
-          allowTokensWithoutScope: options.live.current().api.accept_tokens_without_scope,
+          tokensWithoutScope: scopelessTokens(
+            options.live.current().api.accept_tokens_without_scope,
+          ),
+          scopeMemory: options.tokenScope,
           logger: options.logger.child({ component: 'jwt' }),
         }),
     ),
@@ -110,4 +115,9 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
     }),
   })
   return c
+}
+
+function scopelessTokens(setting: boolean | 'learn'): ScopelessTokens {
+  if (setting === 'learn') return 'learn'
+  return setting ? 'accept' : 'refuse'
 }

@@ -32,6 +32,7 @@ import { websocketRoutes } from '../websocket/websocket-routes.js'
 import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
 import { resolveNodeIdentity } from './node-identity.js'
+import { loadTokenScopeMemory } from './token-scope-memory.js'
 import { Tokens } from './tokens.js'
 
 export interface StartDaemonOptions {
@@ -90,6 +91,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     await mkdir(dir, { recursive: true, mode: 0o700 })
   }
 
+  const tokenScope = await loadTokenScopeMemory(
+    paths.tokenScopeFile,
+    logger.child({ component: 'jwt' }),
+  )
   const version = await daemonVersion()
   const docker = config.system.environment === 'docker' ? new Docker() : undefined
   const container = createContainer({
@@ -99,6 +104,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     version,
     docker,
     ignoreCertificateErrors: options.ignoreCertificateErrors ?? false,
+    tokenScope,
   })
   await container.resolve(Tokens.NodeEnvironment).prepare()
   const servers = container.resolve(Tokens.ServerService)

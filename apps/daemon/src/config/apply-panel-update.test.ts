@@ -184,7 +184,7 @@ describe('applyPanelUpdate', () => {
     const { config } = applied(current, body)
 
     expect(config.system.environment).toBe('docker')
-    expect(config.api.accept_tokens_without_scope).toBe(false)
+    expect(config.api.accept_tokens_without_scope).toBe('learn')
   })
 
   it('ignores unknown keys and keeps unknown keys of the current configuration', () => {

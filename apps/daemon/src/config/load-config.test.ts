@@ -69,7 +69,7 @@ describe('defaultConfig', () => {
         disable_remote_download: false,
         upload_limit: 100,
         trusted_proxies: [],
-        accept_tokens_without_scope: false,
+        accept_tokens_without_scope: 'learn',
       },
       system: {
         root_directory: '/var/lib/pterodactyl',
@@ -228,6 +228,10 @@ describe('loadConfig', () => {
     const cases: [string, RegExp][] = [
       ['debug: maybe\n', /^debug: must be true or false/],
       [
+        'api:\n  accept_tokens_without_scope: sometimes\n',
+        /^api\.accept_tokens_without_scope: must be true, false or learn/,
+      ],
+      [
         'system:\n  backups:\n    compression_level: fast\n',
         /^system\.backups\.compression_level: must be one of the possible values: \["none","best_speed","best_compression"\]/,
       ],
@@ -264,6 +268,20 @@ describe('loadConfig', () => {
       expect((failure as ConfigInvalidError).problems, text).toContainEqual(
         expect.stringMatching(expected),
       )
+    }
+  })
+
+  it('reads accept_tokens_without_scope as learn, true or false', async () => {
+    for (const [text, expected] of [
+      ['learn', 'learn'],
+      ['true', true],
+      ['false', false],
+    ] as const) {
+      const file = await write('config.yml', `api:\n  accept_tokens_without_scope: ${text}\n`)
+
+      const { config } = await loadConfig({ path: file, env: {} })
+
+      expect(config.api.accept_tokens_without_scope).toBe(expected)
     }
   })
 

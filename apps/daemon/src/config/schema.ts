@@ -1,5 +1,6 @@
 import {
   bool,
+  boolOrLearn,
   float,
   int,
   list,
@@ -69,11 +70,13 @@ export const configSchema = {
       doc: 'Proxies (IPs or CIDRs) whose `X-Forwarded-For` / `X-Real-IP` headers are believed.',
       default: [],
     }),
-    accept_tokens_without_scope: bool({
+    accept_tokens_without_scope: boolOrLearn({
       doc:
-        'Accept Panel-signed JWTs that carry no `scope` claim, as Panels older than 1.12 sign ' +
-        'them. Off: a token without the scope its route needs is refused, as Wings 1.12 does.',
-      default: false,
+        'Panel-signed JWTs without a `scope` claim, as Panels older than 1.12 sign them. ' +
+        '`learn`: accepted until the first valid token that carries a scope, refused from then ' +
+        'on (remembered in `<root_directory>/token-scope.json`, logged once). `true`: always ' +
+        'accepted (judged by their claims). `false`: always refused, as Wings 1.12 does.',
+      default: 'learn',
       extension: true,
     }),
   },

@@ -43,6 +43,13 @@ export function bool(spec: Common & { readonly default: boolean }): Setting<bool
   return { ...spec, format: 'wings-bool', type: spec.type ?? 'boolean' }
 }
 
+/** `true`, `false`, or `learn`: decided by what the daemon sees (e.g. the Panel's token format). */
+export function boolOrLearn(
+  spec: Common & { readonly default: boolean | 'learn' },
+): Setting<boolean | 'learn'> {
+  return { ...spec, format: 'wings-bool-or-learn', type: spec.type ?? '`learn` | boolean' }
+}
+
 export function str(spec: Common & { readonly default: string }): Setting<string> {
   return { ...spec, format: 'wings-string', type: spec.type ?? 'string' }
 }
@@ -150,6 +157,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const toInteger = (value: string): unknown => (INTEGER.test(value.trim()) ? Number(value) : value)
 const toNumber = (value: string): unknown => (NUMBER.test(value.trim()) ? Number(value) : value)
 
+function boolFromText(v: string): unknown {
+  const s = v.trim().toLowerCase()
+  if (['true', '1', 'yes', 'on'].includes(s)) return true
+  if (['false', '0', 'no', 'off', ''].includes(s)) return false
+  return v
+}
+
 const FORMATS: Record<
   string,
   {
@@ -161,12 +175,13 @@ const FORMATS: Record<
     validate: (v) => {
       if (typeof v !== 'boolean') fail('must be true or false')
     },
-    coerce: (v) => {
-      const s = v.trim().toLowerCase()
-      if (['true', '1', 'yes', 'on'].includes(s)) return true
-      if (['false', '0', 'no', 'off', ''].includes(s)) return false
-      return v
+    coerce: (v) => boolFromText(v),
+  },
+  'wings-bool-or-learn': {
+    validate: (v) => {
+      if (typeof v !== 'boolean' && v !== 'learn') fail('must be true, false or learn')
     },
+    coerce: (v) => (v.trim().toLowerCase() === 'learn' ? 'learn' : boolFromText(v)),
   },
   'wings-string': {
     validate: (v) => {

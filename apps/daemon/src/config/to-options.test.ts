@@ -44,6 +44,7 @@ describe('to-options', () => {
       backupDirectory: '/var/lib/pterodactyl/backups',
       tmpDirectory: '/tmp/pterodactyl',
       statesFile: '/opt/daemon/state/states.json',
+      tokenScopeFile: '/opt/daemon/state/token-scope.json',
       activityDatabase: '/opt/daemon/state/wings.db',
       tlsCacheDirectory: '/opt/daemon/state/.tls-cache',
       logFile: '/var/log/pterodactyl/wings.log',

@@ -33,6 +33,8 @@ export interface DaemonPaths {
   readonly tmpDirectory: string
   /** `<root_directory>/states.json` */
   readonly statesFile: string
+  /** `<root_directory>/token-scope.json`: whether the Panel was seen signing scoped tokens. */
+  readonly tokenScopeFile: string
   /** `<root_directory>/wings.db` */
   readonly activityDatabase: string
   /** `<root_directory>/.tls-cache` */
@@ -59,6 +61,7 @@ export function daemonPaths(config: DaemonConfig, cwd: string = process.cwd()): 
     backupDirectory: abs(config.system.backup_directory),
     tmpDirectory: abs(config.system.tmp_directory),
     statesFile: path.join(root, 'states.json'),
+    tokenScopeFile: path.join(root, 'token-scope.json'),
     activityDatabase: path.join(root, 'wings.db'),
     tlsCacheDirectory: path.join(root, '.tls-cache'),
     logFile: path.join(logs, 'wings.log'),

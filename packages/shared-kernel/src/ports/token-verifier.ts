@@ -78,6 +78,9 @@ export const TOKEN_ERROR_MESSAGES = {
   expired: 'jwt: exp claim is invalid',
   denylisted: 'jwt: created too far in past (denylist)',
   missingConnectPermission: 'jwt: missing connect permission',
+  /** Ours: a token without `scope` where this node requires one; names the setting to change. */
+  missingScope:
+    'jwt: token has no scope claim, and this node requires one (config api.accept_tokens_without_scope)',
   serverUuidMismatch: 'jwt: server uuid mismatch',
   resourceNotFound: 'The requested resource was not found on this server.',
   forbidden: 'Forbidden.',
@@ -91,7 +94,8 @@ export const TOKEN_ERROR_MESSAGES = {
  *   not yet valid, or claims of the wrong type. HTTP answers the generic 500; the websocket
  *   answers `daemon error`.
  * - `DeniedError` whose message is a `TOKEN_ERROR_MESSAGES` text: from `verify(…, 'websocket')`
- *   a `jwt error` text; from `verify(…, 'transfer')` `Forbidden.` (403).
+ *   a `jwt error` text (`missingScope` for a token without `scope` where one is required); from
+ *   `verify(…, 'transfer')` `Forbidden.` (403).
  * - `NotFoundError` with `TOKEN_ERROR_MESSAGES.resourceNotFound`: a one-time token refused by
  *   `redeem` (unknown server, denied, already used, wrong scope): HTTP 404.
  */
