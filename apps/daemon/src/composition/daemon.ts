@@ -176,6 +176,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       }),
       updateRoutes({
         current: () => live.current(),
+        logger: logger.child({ component: 'config' }),
         persist: async (next) => {
           await saveConfig(loaded.path, next, { envOverrides: loaded.envOverrides })
           live.replace(next)

@@ -59,9 +59,7 @@ describe('applyPanelUpdate', () => {
     expect(config.token).toBe(PANEL_BODY.token)
     expect(config.api.port).toBe(8443)
     expect(config.api.upload_limit).toBe(250)
-    expect(config.system.data).toBe('/srv/volumes')
     expect(config.system.sftp.bind_port).toBe(2222)
-    expect(config.remote).toBe('https://panel.example.com')
     expect(config.docker).toEqual(current.docker)
     expect(current.token).toBe('old-token')
     expect(changedKeys).toEqual([
@@ -71,10 +69,57 @@ describe('applyPanelUpdate', () => {
       'token',
       'api.port',
       'api.upload_limit',
-      'system.data',
       'system.sftp.bind_port',
+    ])
+  })
+
+  it('never moves the data or the credentials: remote, system.data and system.*_directory', () => {
+    const body = {
+      ...PANEL_BODY,
+      remote: 'http://attacker.example.com',
+      system: {
+        data: '/elsewhere',
+        RootDirectory: '/elsewhere/root',
+        logdirectory: '/elsewhere/log',
+        ArchiveDirectory: '/elsewhere/archives',
+        backupdirectory: '/elsewhere/backups',
+        TmpDirectory: '/elsewhere/tmp',
+        sftp: { bind_port: 2222 },
+      },
+    }
+
+    const { config, changedKeys, ignoredKeys } = applied(current, body)
+
+    expect(config.remote).toBe(current.remote)
+    expect(config.system.data).toBe(current.system.data)
+    for (const key of ['root', 'log', 'archive', 'backup', 'tmp'] as const) {
+      expect(config.system[`${key}_directory`]).toBe(current.system[`${key}_directory`])
+    }
+    expect(ignoredKeys).toEqual([
+      'system.root_directory',
+      'system.log_directory',
+      'system.data',
+      'system.archive_directory',
+      'system.backup_directory',
+      'system.tmp_directory',
       'remote',
     ])
+    expect(changedKeys).not.toContain('remote')
+    expect(config.token).toBe(PANEL_BODY.token)
+    expect(config.system.sftp.bind_port).toBe(2222)
+  })
+
+  it('ignores such a key even when its value could not be written', () => {
+    const { config, ignoredKeys } = applied(current, { remote: 'not a url', debug: false })
+
+    expect(config.remote).toBe(current.remote)
+    expect(ignoredKeys).toEqual(['remote'])
+  })
+
+  it('names nothing when the Panel sends the values the node already has', () => {
+    const body = { remote: current.remote, system: { data: current.system.data } }
+
+    expect(applied(current, body).ignoredKeys).toEqual([])
   })
 
   it('ignores allowed_mounts, which Wings does not bind from JSON', () => {
@@ -155,7 +200,6 @@ describe('applyPanelUpdate', () => {
   it('binds those fields by their Go names, in any case', () => {
     const body = {
       system: {
-        rootdirectory: '/elsewhere',
         CrashDetection: { CrashDetectionEnabled: false, timeout: 5 },
       },
       remote_query: { BootServersPerPage: 5 },
@@ -164,7 +208,6 @@ describe('applyPanelUpdate', () => {
 
     const { config } = applied(current, body)
 
-    expect(config.system.root_directory).toBe('/elsewhere')
     expect(config.system.crash_detection).toEqual({
       enabled: false,
       detect_clean_exit_as_crash: true,

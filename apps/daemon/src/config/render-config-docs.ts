@@ -1,6 +1,11 @@
 import { settingEntries, type SettingEntry } from './config-tree.js'
 import { DEFAULT_CONFIG_PATH } from './schema.js'
-import { WINGS_CONFIGURATION, type GoStruct, type GoType } from './wings-json-fields.js'
+import {
+  isApiProtectedKey,
+  WINGS_CONFIGURATION,
+  type GoStruct,
+  type GoType,
+} from './wings-json-fields.js'
 
 /** Top-level sections in the order of the file; leaves at the top come first. */
 const SECTION_TITLES: Readonly<Record<string, string>> = {
@@ -47,9 +52,11 @@ export function renderConfigDocs(): string {
     '  Panel pushes a node configuration with `POST /api/update`; comments are lost, as with Wings.',
     '- **Panel updates.** Column *Panel* gives the JSON name under which `POST /api/update` (and',
     '  `wings configure`) can set a key, matched as Go matches JSON names: exactly, else ignoring case.',
-    '  `—` means the Panel cannot change it. When the posted `api.ssl.key` starts with',
-    '  `/etc/letsencrypt/live/`, the node keeps its own certificate paths; nothing changes while',
-    '  `ignore_panel_config_updates` is true.',
+    '  `—` means the Panel cannot change it. Names marked *(configure only)* (`remote`, `system.data`,',
+    '  `system.*_directory`: where data lives and where the credentials go) are taken by',
+    '  `wings configure` only; `POST /api/update` ignores them and logs a warning naming them.',
+    '  When the posted `api.ssl.key` starts with `/etc/letsencrypt/live/`, the node keeps its own',
+    '  certificate paths; nothing changes while `ignore_panel_config_updates` is true.',
     '- Keys marked **(this daemon)** are not in Wings; Wings ignores them.',
     '',
   ]
@@ -58,13 +65,15 @@ export function renderConfigDocs(): string {
     out.push('| Key | Type | Default | Env | Panel | Description |')
     out.push('|---|---|---|---|---|---|')
     for (const { key, setting } of entries) {
-      const panel = panelNames.get(key)
+      const name = panelNames.get(key)
+      const panel =
+        name === undefined ? '—' : `\`${name}\`${isApiProtectedKey(key) ? ' (configure only)' : ''}`
       const description =
         (setting.extension ? '**(this daemon)** ' : '') +
         setting.doc +
         (setting.sensitive ? ' Secret: masked in logs and diagnostics.' : '')
       out.push(
-        `| \`${key}\` | ${cell(setting.type)} | ${cell(formatDefault(setting.default))} | ${setting.env ? `\`${setting.env}\`` : ''} | ${panel ? `\`${panel}\`` : '—'} | ${cell(description)} |`,
+        `| \`${key}\` | ${cell(setting.type)} | ${cell(formatDefault(setting.default))} | ${setting.env ? `\`${setting.env}\`` : ''} | ${panel} | ${cell(description)} |`,
       )
     }
     out.push('')

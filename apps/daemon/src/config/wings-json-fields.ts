@@ -27,6 +27,18 @@ export interface GoField {
   readonly type: GoType
 }
 
+/**
+ * Where data lives and where the node's credentials go: bindable (Wings binds them, and
+ * `wings configure` takes them) but never changed by `POST /api/update`, so a compromised Panel
+ * cannot point the node at a host path or its credentials at another host (as Pelican).
+ */
+const API_PROTECTED_KEYS = /^(remote|system\.data|system\.[a-z_]+_directory)$/
+
+/** Whether `POST /api/update` leaves the dotted key `key` alone (http-api.md §5.2, Decision). */
+export function isApiProtectedKey(key: string): boolean {
+  return API_PROTECTED_KEYS.test(key)
+}
+
 const f = (yaml: string, json: string | null, type: GoType): GoField => ({ yaml, json, type })
 const struct = (...fields: GoField[]): GoStruct => ({ fields })
 const strings: GoSlice = { slice: 'string' }

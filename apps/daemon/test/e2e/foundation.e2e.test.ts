@@ -2,6 +2,7 @@ import { access, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { parse } from 'yaml'
 import { makeServers, sampleFixture } from '@node/panel-sim'
 
 import { startTestNode, type TestNode } from './support/test-node.js'
@@ -200,6 +201,37 @@ describe('POST /api/update', () => {
       body: JSON.stringify({ ...body, token: node.token }),
     })
     expect(back.status).toBe(200)
+    expect((await node.request('GET', '/api/system')).status).toBe(200)
+  })
+})
+
+describe('POST /api/update from a hostile Panel', () => {
+  it('never moves the data or the Panel address, and says which keys it ignored', async () => {
+    const generated = node.sim.nodeConfiguration()
+    const before = parse(await readFile(node.configPath, 'utf8')) as {
+      remote: string
+      system: Record<string, unknown>
+    }
+    const body = {
+      ...generated,
+      remote: 'http://attacker.example.com',
+      api: { ...generated.api, host: '127.0.0.1', port: Number(new URL(node.daemon.url).port) },
+      system: { ...generated.system, data: '/elsewhere', RootDirectory: '/elsewhere/lib' },
+    }
+
+    const res = await node.request('POST', '/api/update', { body: JSON.stringify(body) })
+
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('{"applied":true}')
+    const written = parse(await readFile(node.configPath, 'utf8')) as typeof before
+    expect(written.remote).toBe(before.remote)
+    expect(written.system['data']).toBe(before.system['data'])
+    expect(written.system['root_directory']).toBe(before.system['root_directory'])
+    const warning = node.daemon
+      .output()
+      .split('\n')
+      .find((line) => line.includes('may not change through the API'))
+    expect(warning).toMatch(/system\.root_directory.*system\.data.*remote/)
     expect((await node.request('GET', '/api/system')).status).toBe(200)
   })
 })

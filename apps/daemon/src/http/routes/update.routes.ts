@@ -1,5 +1,7 @@
 import { Router } from 'express'
 
+import type { Logger } from '@node/shared-kernel'
+
 import { applyPanelUpdate } from '../../config/apply-panel-update.js'
 import type { DaemonConfig } from '../../config/schema.js'
 import { sendJson } from '../go-json.js'
@@ -7,6 +9,8 @@ import { readJsonBody } from '../parse/json-body.js'
 
 export interface UpdateRoutesOptions {
   readonly current: () => DaemonConfig
+  /** Warned when the Panel tries to change a key the API never changes. */
+  readonly logger: Logger
   /** Writes the new configuration to config.yml (atomically, 0600) and makes it live. */
   readonly persist: (next: DaemonConfig) => Promise<void>
 }
@@ -20,6 +24,11 @@ export function updateRoutes(options: UpdateRoutesOptions): Router {
       return
     }
     const result = applyPanelUpdate(options.current(), await readJsonBody(req))
+    if (result.applied && result.ignoredKeys.length > 0) {
+      options.logger.warn('ignoring configuration keys the Panel may not change through the API', {
+        keys: result.ignoredKeys,
+      })
+    }
     if (result.applied) await options.persist(result.config)
     sendJson(res, 200, { applied: result.applied })
   })
