@@ -133,7 +133,49 @@ describe('permittedMounts', () => {
       { source: '/srv/shared/maps', target: '/mnt/maps', readOnly: true },
       { source: '/srv/shared', target: '/mnt/all', readOnly: false },
     ])
-    expect(refused.map((m) => m.target)).toEqual(['/mnt/x', '/mnt/s', '/mnt/r'])
+    expect(refused.map((r) => [r.mount.target, r.reason])).toEqual([
+      ['/mnt/x', 'the source is not under an allowed mount directory'],
+      ['/mnt/s', 'the source has a ".." segment'],
+      ['/mnt/r', 'the source is not an absolute path'],
+    ])
+  })
+
+  it('refuses targets that would hide or replace what the container needs', () => {
+    const mount = (target: string) => ({ source: '/srv/shared', target, readOnly: false })
+
+    const { permitted, refused } = permittedMounts(
+      [
+        mount('/home/container'),
+        mount('/home/container/'),
+        mount('/home'),
+        mount('/'),
+        mount('//home'),
+        mount('/mnt/../home/container'),
+        mount('/mnt/..'),
+        mount('relative/target'),
+        mount('/tmp'),
+        mount('/mnt/data'),
+        mount('/mnt/data/'),
+        mount('/home/container/maps'),
+        mount(''),
+      ],
+      ['/srv/shared'],
+    )
+
+    expect(permitted.map((m) => m.target)).toEqual(['/mnt/data', '/home/container/maps'])
+    expect(refused.map((r) => [r.mount.target, r.reason])).toEqual([
+      ['/home/container', "the target is the server's own directory or one of its parents"],
+      ['/home/container/', "the target is the server's own directory or one of its parents"],
+      ['/home', "the target is the server's own directory or one of its parents"],
+      ['/', "the target is the server's own directory or one of its parents"],
+      ['//home', "the target is the server's own directory or one of its parents"],
+      ['/mnt/../home/container', 'the target has a ".." segment'],
+      ['/mnt/..', 'the target has a ".." segment'],
+      ['relative/target', 'the target is not an absolute path'],
+      ['/tmp', "the target is the container's /tmp"],
+      ['/mnt/data/', 'another mount has the same target'],
+      ['', 'the target is not an absolute path'],
+    ])
   })
 
   it('refuses every mount when nothing is allowed', () => {

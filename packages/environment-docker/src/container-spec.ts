@@ -120,28 +120,67 @@ export function portBindings(
   return { exposed, bindings }
 }
 
+/** A Panel mount left out of the container, with why (for the log). */
+export interface RefusedMount {
+  readonly mount: Mount
+  readonly reason: string
+}
+
 /**
- * The Panel mounts whose source lies under an allowed directory, sources and targets cleaned.
- * Unlike Wings' plain string prefix, `/srv/shared2` is not under `/srv/shared`.
+ * The Panel mounts that may be bound into a server's container, sources and targets cleaned:
+ * absolute paths without `..` segments, the source under an allowed directory (by path segment:
+ * `/srv/shared2` is not under `/srv/shared`, unlike Wings' string prefix), and a target that
+ * leaves the container whole: not the server's own directory or a parent of it, not its /tmp,
+ * not the target of an earlier mount. Docker refuses a whole container for a bad mount, so a bad
+ * one is left out rather than passed on.
  */
 export function permittedMounts(
   mounts: readonly Mount[],
   allowed: readonly string[],
-): { permitted: Mount[]; refused: Mount[] } {
+): { permitted: Mount[]; refused: RefusedMount[] } {
   const roots = allowed.filter((dir) => path.posix.isAbsolute(dir)).map(cleanPath)
   const permitted: Mount[] = []
-  const refused: Mount[] = []
+  const refused: RefusedMount[] = []
   for (const mount of mounts) {
-    const source = cleanPath(mount.source)
-    const target = cleanPath(mount.target)
-    const ok =
-      path.posix.isAbsolute(mount.source) &&
-      path.posix.isAbsolute(mount.target) &&
-      roots.some((root) => isWithin(source, root))
-    if (ok) permitted.push({ source, target, readOnly: mount.readOnly })
-    else refused.push(mount)
+    const reason =
+      pathProblem('source', mount.source) ??
+      pathProblem('target', mount.target) ??
+      placementProblem(cleanPath(mount.source), cleanPath(mount.target), roots, permitted)
+    if (reason === undefined) {
+      permitted.push({
+        source: cleanPath(mount.source),
+        target: cleanPath(mount.target),
+        readOnly: mount.readOnly,
+      })
+    } else {
+      refused.push({ mount, reason })
+    }
   }
   return { permitted, refused }
+}
+
+function pathProblem(which: 'source' | 'target', p: string): string | undefined {
+  if (!path.posix.isAbsolute(p)) return `the ${which} is not an absolute path`
+  // Refused, not resolved: a name with `..` does not say where its author meant it to go.
+  if (p.split('/').includes('..')) return `the ${which} has a ".." segment`
+  return undefined
+}
+
+function placementProblem(
+  source: string,
+  target: string,
+  roots: readonly string[],
+  earlier: readonly Mount[],
+): string | undefined {
+  if (!roots.some((root) => isWithin(source, root))) {
+    return 'the source is not under an allowed mount directory'
+  }
+  if (isWithin(SERVER_ROOT_IN_CONTAINER, target)) {
+    return "the target is the server's own directory or one of its parents"
+  }
+  if (isWithin(target, '/tmp')) return "the target is the container's /tmp"
+  if (earlier.some((m) => m.target === target)) return 'another mount has the same target'
+  return undefined
 }
 
 /** The variables as `NAME=value`, with `SERVER_IP=127.0.0.1` moved to `serverIp` when given. */
@@ -166,15 +205,17 @@ export function outgoingIpNetworkName(ip: string): string {
   return `ip-${ip.replaceAll('.', '-').replaceAll(':', '-')}`
 }
 
-/** The container of server `id` (behaviour §6.3). */
+/** The container of server `id` (behaviour §6.3); each Panel mount left out goes to `onRefused`. */
 export function serverContainerSpec(
   id: string,
   settings: EnvironmentSettings,
   host: ContainerHostSettings,
+  onRefused: (refused: RefusedMount) => void = () => undefined,
 ): Docker.ContainerCreateOptions {
   const { network } = host
   const { exposed, bindings } = portBindings(settings.allocations, network)
-  const { permitted } = permittedMounts(settings.mounts, host.allowedMounts)
+  const { permitted, refused } = permittedMounts(settings.mounts, host.allowedMounts)
+  refused.forEach(onRefused)
   return {
     name: id,
     Hostname: id,

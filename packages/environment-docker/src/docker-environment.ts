@@ -22,7 +22,7 @@ import {
   serverContainerSpec,
 } from './container-spec.js'
 import type { DockerHost } from './docker-host.js'
-import { anySignal, isDockerStatus } from './docker-errors.js'
+import { anySignal, dockerReason, isDockerStatus } from './docker-errors.js'
 import { resourceSampleOf, uptimeIncrement, type DockerStatsSample } from './docker-stats.js'
 import { EnvironmentEventEmitter } from './environment-event-emitter.js'
 import { stopActionOf, type StopAction } from './stop-signal.js'
@@ -134,7 +134,13 @@ export class DockerEnvironment implements Environment {
     }
     const spec = this.#installer
       ? installerContainerSpec(this.id, this.#installer, this.#host.settings)
-      : serverContainerSpec(this.id, settings, this.#host.settings)
+      : serverContainerSpec(this.id, settings, this.#host.settings, ({ mount, reason }) => {
+          this.#logger.warn('leaving out a Panel mount', {
+            source: mount.source,
+            target: mount.target,
+            reason,
+          })
+        })
     await this.#host.docker
       .createContainer({ ...spec, abortSignal: signal })
       .catch((err: unknown) => {
@@ -483,8 +489,10 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve }
 }
 
+/** The daemon's words plus Docker's own reason, so that one log line says why. */
 function wrap(what: string, cause: unknown): Error {
-  return new Error(`environment/docker: ${what}`, { cause })
+  const reason = dockerReason(cause)
+  return new Error(`environment/docker: ${what}${reason ? `: ${reason}` : ''}`, { cause })
 }
 
 function write(stream: Duplex, data: string): Promise<void> {

@@ -295,6 +295,61 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
     }
   })
 
+  it('leaves out a mount over the server directory, logging why, and still starts', async () => {
+    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${PREFIX}mounts-`))
+    await chmod(allowedRoot, 0o755)
+    try {
+      const { id, env, rec } = await startServer(
+        {
+          mounts: [
+            { source: allowedRoot, target: '/home/container', readOnly: false },
+            { source: allowedRoot, target: '/mnt/../home', readOnly: false },
+            { source: allowedRoot, target: '/mnt/maps', readOnly: true },
+          ],
+        },
+        newFactory({ allowedMounts: [allowedRoot] }),
+      )
+
+      await env.sendCommand('run ls /home/container')
+
+      const mounts = (await docker.getContainer(id).inspect()).HostConfig.Mounts ?? []
+      expect(mounts.map((m) => m.Target)).toEqual(['/home/container', '/mnt/maps'])
+      expect(rec.runningCount).toBe(1)
+      const refusals = logger.records.filter((r) => r.message === 'leaving out a Panel mount')
+      expect(refusals.map((r) => [r.fields['target'], r.fields['reason']])).toEqual([
+        ['/home/container', "the target is the server's own directory or one of its parents"],
+        ['/mnt/../home', 'the target has a ".." segment'],
+      ])
+    } finally {
+      await rm(allowedRoot, { recursive: true, force: true })
+    }
+  })
+
+  it("gives Docker's reason when Docker refuses the container", async () => {
+    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${PREFIX}mounts-`))
+    factory = newFactory({ allowedMounts: [allowedRoot] })
+    const id = await newServer()
+    const env = track(
+      factory.forServer(
+        id,
+        fakeServerSettings(id, 'x', {
+          mounts: [{ source: `${allowedRoot}/missing`, target: '/mnt/x', readOnly: false }],
+        }),
+      ),
+    )
+
+    try {
+      const failure = await env.create().catch((err: unknown) => err)
+
+      expect((failure as Error).message).toMatch(
+        /^environment\/docker: failed to create container: .*bind source path does not exist/,
+      )
+      expect(await env.exists()).toBe(false)
+    } finally {
+      await rm(allowedRoot, { recursive: true, force: true })
+    }
+  })
+
   it('runs as the configured user in the server directory, with a writable /tmp only', async () => {
     const { id, env, rec } = await startServer()
 
