@@ -129,7 +129,7 @@ function objectBody(body: unknown): Record<string, unknown> {
 
 function failureSpec(body: unknown): FailureSpec {
   const r = new FieldReader(body, 'body')
-  r.only(['path', 'pattern', 'method', 'status', 'times', 'body', 'drop', 'delayMs'])
+  r.only(['path', 'pattern', 'method', 'status', 'times', 'body', 'drop', 'delayMs', 'thenAnswer'])
   const path = r.string('path', '')
   const pattern = r.string('pattern', '')
   if ((path === '') === (pattern === ''))
@@ -152,6 +152,7 @@ function failureSpec(body: unknown): FailureSpec {
     body: r.raw('body'),
     drop: r.bool('drop', false),
     delayMs: r.int('delayMs', 0, 0, 600_000),
+    thenAnswer: r.bool('thenAnswer', false),
   }
 }
 

@@ -16,6 +16,8 @@ export interface FailureSpec {
   readonly drop?: boolean
   /** Wait this long before answering (or dropping), to exercise the caller's timeouts. */
   readonly delayMs?: number
+  /** After `delayMs`, answer as the route would: a slow Panel rather than a failing one. */
+  readonly thenAnswer?: boolean
 }
 
 export interface ActiveFailure {
@@ -23,6 +25,7 @@ export interface ActiveFailure {
   readonly body: unknown
   readonly drop: boolean
   readonly delayMs: number
+  readonly thenAnswer: boolean
 }
 
 interface Entry {
@@ -53,6 +56,7 @@ export class FailureInjector {
         body: spec.body ?? defaultBody(status),
         drop: spec.drop ?? false,
         delayMs: Math.max(0, spec.delayMs ?? 0),
+        thenAnswer: spec.thenAnswer ?? false,
       },
     })
   }

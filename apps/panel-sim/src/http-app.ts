@@ -86,6 +86,8 @@ async function handle(
     if (failure) {
       call.injected = true
       if (failure.delayMs > 0) await delay(failure.delayMs)
+    }
+    if (failure && !failure.thenAnswer) {
       if (failure.drop) {
         options.recorder.finish(call, 0)
         req.socket.destroy()

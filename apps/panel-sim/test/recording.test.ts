@@ -123,6 +123,17 @@ describe('failure injection', () => {
     expect(bad.status).toBe(422)
   })
 
+  it('only slows a call down with thenAnswer, which its route then answers', async () => {
+    sim = await startPanelSim({ fixture: sampleFixture() })
+    sim.failNext({ path: `/api/remote/servers/${SERVER}`, delayMs: 200, thenAnswer: true })
+
+    const res = await wings(sim, 'GET', `/servers/${SERVER}`)
+
+    expect(res.status).toBe(200)
+    expect(res.json).toEqual(sim.serverConfiguration(SERVER))
+    expect(sim.calls[0]).toMatchObject({ injected: true, status: 200 })
+  })
+
   it('uses a given body and only the given method', async () => {
     sim = await startPanelSim({ fixture: sampleFixture() })
     sim.failNext({

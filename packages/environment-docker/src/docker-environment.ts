@@ -141,11 +141,18 @@ export class DockerEnvironment implements Environment {
             reason,
           })
         })
-    await this.#host.docker
-      .createContainer({ ...spec, abortSignal: signal })
-      .catch((err: unknown) => {
-        throw wrap('failed to create container', err)
+    signal?.throwIfAborted()
+    // Not aborted half-way: Docker finishes a create whose request was dropped, and the container
+    // would appear after the caller cleaned up. The call is short; an abort is honoured after it.
+    const container = await this.#host.docker.createContainer(spec).catch((err: unknown) => {
+      throw wrap('failed to create container', err)
+    })
+    if (signal?.aborted) {
+      await container.remove({ force: true, v: true }).catch((err: unknown) => {
+        if (!isDockerStatus(err, 404)) throw wrap('failed to remove container', err)
       })
+      signal.throwIfAborted()
+    }
   }
 
   async attach(signal?: AbortSignal): Promise<void> {
@@ -273,7 +280,7 @@ export class DockerEnvironment implements Environment {
       throw new RangeError(`lines must be a positive integer, got ${lines}`)
     }
     // dockerode's logs() parses a body that happens to be JSON; read the raw stream instead.
-    const body = await new Promise<Readable>((resolve, reject) => {
+    const body = await new Promise<Readable | undefined>((resolve, reject) => {
       this.#host.docker.modem.dial(
         {
           path: `/containers/${this.#name}/logs?`,
@@ -283,10 +290,15 @@ export class DockerEnvironment implements Environment {
           statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
           options: { stdout: true, stderr: true, tail: lines },
         },
-        (err, data) =>
-          err ? reject(wrap('failed to read container log', err)) : resolve(data as Readable),
+        (err, data) => {
+          // No container: the server never ran here, and has no log (as a fresh container).
+          if (isDockerStatus(err, 404)) resolve(undefined)
+          else if (err) reject(wrap('failed to read container log', err))
+          else resolve(data as Readable)
+        },
       )
     })
+    if (body === undefined) return []
     const chunks: Buffer[] = []
     for await (const chunk of body) chunks.push(chunk as Buffer)
     return splitLog(Buffer.concat(chunks).toString('utf8'))

@@ -1,4 +1,9 @@
-export { escapeHtml, installLogHeader, type InstallLogHeader } from './install-log.js'
+export {
+  escapeHtml,
+  installLogHeader,
+  installLogTrailer,
+  type InstallLogHeader,
+} from './install-log.js'
 export {
   INSTALL_MESSAGES,
   Installer,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { escapeHtml, installLogHeader } from './install-log.js'
+import { escapeHtml, installLogHeader, installLogTrailer } from './install-log.js'
 
 describe('installLogHeader', () => {
   it('writes the reference header with one line per variable', () => {
@@ -29,5 +29,16 @@ describe('installLogHeader', () => {
 describe('escapeHtml', () => {
   it('escapes as Go html/template does', () => {
     expect(escapeHtml(`a&b<c>"d'e+f`)).toBe('a&amp;b&lt;c&gt;&#34;d&#39;e&#43;f')
+  })
+})
+
+describe('installLogTrailer', () => {
+  it('records the exit code, and an out-of-memory kill', () => {
+    expect(installLogTrailer({ exitCode: 0, oomKilled: false })).toBe(
+      '\n|\n| Script Exit Code\n| ------------------------------\n  0\n',
+    )
+    expect(installLogTrailer({ exitCode: 137, oomKilled: true })).toContain(
+      '  137 (killed: out of memory)\n',
+    )
   })
 })

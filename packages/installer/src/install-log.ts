@@ -1,4 +1,4 @@
-import type { EnvironmentVariable } from '@node/server-state'
+import type { EnvironmentVariable, ExitState } from '@node/server-state'
 
 export interface InstallLogHeader {
   readonly uuid: string
@@ -32,6 +32,15 @@ export function installLogHeader(header: InstallLogHeader): string {
     '| Script Output\n',
     '| ------------------------------\n',
   ].join('')
+}
+
+/**
+ * Ours, after the script output: how the script ended. The reference never reads the exit code;
+ * a non-zero one now fails the install, and the log says why.
+ */
+export function installLogTrailer(exit: ExitState): string {
+  const oom = exit.oomKilled ? ' (killed: out of memory)' : ''
+  return `\n|\n| Script Exit Code\n| ------------------------------\n  ${exit.exitCode}${oom}\n`
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {

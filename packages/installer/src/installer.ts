@@ -13,7 +13,7 @@ import {
 } from '@node/server-state'
 import { ConflictError } from '@node/shared-kernel'
 
-import { installLogHeader } from './install-log.js'
+import { installLogHeader, installLogTrailer } from './install-log.js'
 
 /** The reference daemon's texts (behaviour §5, websocket.md §6.3). */
 export const INSTALL_MESSAGES = {
@@ -51,9 +51,10 @@ export class Installer {
   }
 
   /**
-   * Installs and reports to the Panel; resolves with whether the install succeeded (the script's
-   * exit code does not count, only the daemon's own failures do). Rejects with ConflictError when
-   * the server is installing already.
+   * Installs and reports to the Panel; resolves with whether the install succeeded: the script
+   * exited 0 and the daemon did its part (Panel fetch, pull, create, start). Rejects with
+   * ConflictError when the server is installing already. Deleting the server (its `signal`) ends
+   * the install at once, unsuccessful and unreported: the Panel has no server left to update.
    */
   async install(server: Server, options: InstallOptions): Promise<boolean> {
     if (server.isInstalling) throw new ConflictError(INSTALL_MESSAGES.locked)
@@ -63,13 +64,15 @@ export class Installer {
       if (!server.configuration.settings.skipEggScripts) {
         server.events.publish('install started', undefined)
         successful = await this.#runScript(server).then(
-          () => true,
+          (exit) => exit.exitCode === 0,
           (err: unknown) => {
-            server.logger.error('failed to run the install script', { err })
+            if (server.isCancelled) server.logger.debug('install ended: server deleted', { err })
+            else server.logger.error('failed to run the install script', { err })
             return false
           },
         )
       }
+      if (server.isCancelled) return false
       await this.#options.panel
         .setInstallationStatus(server.uuid, { successful, reinstall: options.reinstall })
         .catch((err: unknown) => {
@@ -83,7 +86,7 @@ export class Installer {
     return successful
   }
 
-  async #runScript(server: Server): Promise<void> {
+  async #runScript(server: Server): Promise<ExitState> {
     const { factory, panel } = this.#options
     const signal = server.signal
     const script = await panel.getInstallationScript(server.uuid, signal)
@@ -116,7 +119,9 @@ export class Installer {
       )
       // A previous `<uuid>_installer` left behind goes first.
       await environment.destroy()
-      await this.#runToEnd(server, environment, log, signal)
+      const exit = await this.#runToEnd(server, environment, log, signal)
+      log.write(installLogTrailer(exit))
+      return exit
     } finally {
       log.end()
       await once(log, 'close').catch(() => undefined)
@@ -144,16 +149,10 @@ export class Installer {
     const exited = new Promise<ExitState>((resolve) => {
       unsubscribeExit = environment.subscribe('exited', resolve)
     })
-    // Removed in `finally`: the server's signal lives as long as the server, across installs.
-    let onAbort = (): void => undefined
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => reject(new Error('the server was deleted'))
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
     try {
       await environment.start(signal)
       server.events.publish('daemon message', INSTALL_MESSAGES.started)
-      const exit = await Promise.race([exited, aborted])
+      const exit = await untilAborted(exited, signal)
       server.events.publish('daemon message', INSTALL_MESSAGES.completed)
       server.logger.info('install script finished', { exit_code: exit.exitCode })
       return exit
@@ -161,7 +160,6 @@ export class Installer {
       unsubscribe()
       unsubscribePull()
       unsubscribeExit()
-      signal.removeEventListener('abort', onAbort)
     }
   }
 
@@ -173,4 +171,29 @@ export class Installer {
     await once(stream, 'open')
     return stream
   }
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts (at once when it already has). The abort
+ * listener exists only while this waits: the server's signal outlives every install.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('the server was deleted'))
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: Error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }

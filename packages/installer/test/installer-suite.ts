@@ -10,6 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { INSTALL_MESSAGES, Installer } from '../src/index.js'
 
+/** Settings for a handle on a server's installer runtime (only its existence is asked). */
+function installerSettingsOf() {
+  return {
+    image: 'unused',
+    entrypoint: 'sh',
+    scriptDirectory: tmpdir(),
+    variables: [],
+    limits: buildServerConfiguration(randomUUID()).settings.build,
+  }
+}
+
 export interface InstallerSuiteHooks {
   readonly image: string
   /** Where the script finds the server's files (`/mnt/server` in a container). */
@@ -69,7 +80,7 @@ export function describeInstallerSuite(name: string, hooks: InstallerSuiteHooks)
     it('runs the script on the server files, streams and logs its output, reports success', async () => {
       const dir = hooks.serverDirectory
       const { uuid, server, panel, installer, events } = await setup(
-        `echo "installing for $GREETING"\r\necho made > ${dir}/installed.txt\r\necho "done installing"\r\nexit 3\r\n`,
+        `echo "installing for $GREETING"\r\necho made > ${dir}/installed.txt\r\necho "done installing"\r\n`,
       )
 
       const flags: boolean[] = []
@@ -100,12 +111,60 @@ export function describeInstallerSuite(name: string, hooks: InstallerSuiteHooks)
       expect(log).toContain('  GREETING=hello &lt;world&gt;\n')
       expect(
         log.endsWith(
-          '| Script Output\n| ------------------------------\ninstalling for hello <world>\ndone installing\n',
+          '| Script Output\n| ------------------------------\ninstalling for hello <world>\ndone installing\n' +
+            '\n|\n| Script Exit Code\n| ------------------------------\n  0\n',
         ),
       ).toBe(true)
       expect((await stat(logFile)).mode & 0o777).toBe(0o600)
       await expect(stat(path.join(work, 'tmp', uuid))).rejects.toThrow('ENOENT')
     })
+
+    it('reports a script that exits non-zero as unsuccessful, with its exit code in the log', async () => {
+      const { uuid, server, panel, installer, events } = await setup(
+        'echo "about to fail"\nexit 3\n',
+      )
+
+      expect(await installer.install(server, { reinstall: false })).toBe(false)
+
+      expect(panel.installationStatuses).toEqual([
+        { uuid, status: { successful: false, reinstall: false } },
+      ])
+      expect(events.at(-1)).toBe('install completed')
+      const log = await readFile(path.join(work, 'logs', 'install', `${uuid}.log`), 'utf8')
+      expect(
+        log.endsWith(
+          'about to fail\n\n|\n| Script Exit Code\n| ------------------------------\n  3\n',
+        ),
+      ).toBe(true)
+    })
+
+    it.each([0, 20, 100, 300])(
+      'ends quietly when the server is deleted %i ms into the install, leaving no runtime',
+      async (delayMs) => {
+        const { uuid, server, panel, installer } = await setup('echo started\nsleep 5\n')
+        const unhandled: unknown[] = []
+        const onUnhandled = (reason: unknown) => unhandled.push(reason)
+        process.on('unhandledRejection', onUnhandled)
+        try {
+          const installing = installer.install(server, { reinstall: false })
+          await new Promise((resolve) => setTimeout(resolve, delayMs))
+
+          server.cancel()
+
+          expect(await installing).toBe(false)
+          // Let any stray rejection surface before looking.
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          expect(unhandled).toEqual([])
+          expect(await hooks.factory().forInstaller(uuid, installerSettingsOf()).exists()).toBe(
+            false,
+          )
+          // A deleted server has nobody to report to.
+          expect(panel.installationStatuses).toEqual([])
+        } finally {
+          process.off('unhandledRejection', onUnhandled)
+        }
+      },
+    )
 
     it('leaves no listener on the server behind, however often it reinstalls', async () => {
       const { server, installer } = await setup('echo again\n')

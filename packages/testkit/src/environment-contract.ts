@@ -214,6 +214,32 @@ export function describeEnvironmentContract(name: string, hooks: EnvironmentCont
       expect(isDaemonError(failure) && failure.code).toBe('NOT_RUNNING')
     })
 
+    it('reads an empty log for a server that never ran, even without a runtime', async () => {
+      const env = await hooks.make()
+
+      expect(await env.readLog(10)).toEqual([])
+      await env.create()
+      expect(await env.readLog(10)).toEqual([])
+    })
+
+    it('leaves no runtime behind when its create is aborted, however far it got', async () => {
+      for (const delayMs of [0, 1, 5, 20]) {
+        const env = await hooks.make()
+        const controller = new AbortController()
+
+        const creating = env.create(controller.signal)
+        setTimeout(() => controller.abort(new Error('server deleted')), delayMs)
+        const outcome = await creating.then(
+          () => 'created',
+          () => 'aborted',
+        )
+
+        // Either the create finished first, and the runtime is there to destroy, or nothing is.
+        expect(await env.exists(), `abort after ${delayMs} ms`).toBe(outcome === 'created')
+        await env.destroy()
+      }
+    })
+
     it('creates a runtime that exists until it is destroyed', async () => {
       const env = await hooks.make()
 

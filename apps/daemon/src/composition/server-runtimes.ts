@@ -4,6 +4,7 @@ import type { Installer } from '@node/installer'
 import { NOTICES, ServerRuntime, type PowerAction, type PowerSettings } from '@node/power'
 import {
   environmentSettingsOf,
+  type Environment,
   type EnvironmentFactory,
   type EnvironmentSettings,
   type Server,
@@ -37,6 +38,12 @@ const REINSTALL_STOP_MS = 10_000
 const SUSPEND_STOP_MS = 60_000
 /** Boot reconcile runs this many servers at once (behaviour §1 step 12). */
 const RECONCILE_CONCURRENCY = 4
+/**
+ * How long a delete waits for the server's work in flight (create, install, power) to end; that
+ * work was cancelled with the server, so it ends at its next step. Whatever it makes after this
+ * wait is removed when it ends.
+ */
+const DELETE_SETTLE_MS = 15_000
 
 /**
  * The runtime of every server on this node: its environment and power state machine, made when
@@ -46,6 +53,8 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
   readonly #options: ServerRuntimesOptions
   readonly #runtimes = new Map<string, ServerRuntime>()
   readonly #unwatchDisk = new Map<string, () => void>()
+  /** Background work per server (install, power…), so that a delete can wait for it. */
+  readonly #work = new Map<string, Set<Promise<void>>>()
   // Read on every console line: derived once per configuration object, not per call.
   #derivedFrom: unknown
   #derived: PowerSettings | undefined
@@ -100,13 +109,22 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
     }
   }
 
-  /** http-api §6.2 step 5: the runtime goes, running or not. */
+  /**
+   * http-api §6.2 step 5: the runtime goes, running or not. The server was cancelled before, so
+   * its work in flight (a create, an install, a start) stops at its next step; the process is
+   * removed first, which also ends any wait on it, then that work is waited for, and whatever it
+   * made meanwhile is removed too.
+   */
   async destroy(server: Server): Promise<void> {
     const runtime = this.#runtimes.get(server.uuid)
     this.#unwatchDisk.get(server.uuid)?.()
     this.#unwatchDisk.delete(server.uuid)
     this.#runtimes.delete(server.uuid)
     await runtime?.destroy()
+    const work = [...(this.#work.get(server.uuid) ?? [])]
+    if (work.length > 0 && !(await settleWithin(work, DELETE_SETTLE_MS))) {
+      server.logger.warn('a deleted server still has work in flight; it is cleaned up when it ends')
+    }
   }
 
   /** POST /api/servers in the background: runtime, install, then start when asked. */
@@ -195,11 +213,40 @@ export class ServerRuntimes implements ServerLifecycleHooks, PowerApi<Server> {
     })
   }
 
+  /**
+   * Runs work for a server off the request, tracked until it ends. Its failure is logged where it
+   * is handled, here; once the server was deleted, a failure is the expected end of the work, and
+   * what it may have made after the delete removed the runtime is removed again.
+   */
   #background(server: Server, what: string, work: () => Promise<unknown>): void {
-    work().catch((err: unknown) => {
-      // Refusals (lock busy, server running…) are expected; anything else is an error.
-      if (isDaemonError(err)) server.logger.warn(`failed to ${what}`, { err })
-      else server.logger.error(`failed to ${what}`, { err })
+    const tasks = this.#work.get(server.uuid) ?? new Set<Promise<void>>()
+    this.#work.set(server.uuid, tasks)
+    const environment = this.#runtimes.get(server.uuid)?.environment
+    const task: Promise<void> = work()
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (server.isCancelled)
+            server.logger.debug(`stopped trying to ${what}: server deleted`, { err })
+          // Refusals (lock busy, server running…) are expected; anything else is an error.
+          else if (isDaemonError(err)) server.logger.warn(`failed to ${what}`, { err })
+          else server.logger.error(`failed to ${what}`, { err })
+        },
+      )
+      .then(async () => {
+        tasks.delete(task)
+        if (tasks.size === 0 && this.#work.get(server.uuid) === tasks) {
+          this.#work.delete(server.uuid)
+        }
+        // A container or process made after the delete removed the runtime goes now.
+        if (server.isCancelled) await this.#removeLeftovers(server, environment)
+      })
+    tasks.add(task)
+  }
+
+  async #removeLeftovers(server: Server, environment: Environment | undefined): Promise<void> {
+    await environment?.destroy().catch((err: unknown) => {
+      server.logger.warn('failed to remove the runtime of a deleted server', { err })
     })
   }
 
@@ -288,5 +335,18 @@ export function jailConfigFileIo(jail: Jail): ConfigFileIo {
     async write(path, data) {
       await jail.writeFile(path, data)
     },
+  }
+}
+
+/** Whether every promise settled within `ms` (they never reject here). */
+async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  try {
+    return await Promise.race([Promise.allSettled(promises).then(() => true as const), timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

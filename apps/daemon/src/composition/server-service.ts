@@ -23,6 +23,14 @@ export interface ServerLifecycleHooks {
   deauthorized?(servers: readonly Server[]): void
 }
 
+interface PendingCreate {
+  readonly cancel: AbortController
+  /** Settles (never rejects) once the create ended, undone when it was cancelled. */
+  readonly settled: Promise<void>
+}
+
+const noop = (): void => undefined
+
 export interface ServerServiceOptions {
   readonly live: LiveConfig
   readonly logger: Logger
@@ -43,6 +51,9 @@ export class ServerService implements ServersApi<Server> {
   readonly #options: ServerServiceOptions
   readonly #manager: ServerManager
   readonly #hooks: ServerLifecycleHooks[]
+  /** Creates waiting for the Panel's configuration; a DELETE of their uuid cancels them. */
+  readonly #creating = new Map<string, PendingCreate>()
+  readonly #deleting = new Map<string, Promise<void>>()
   #stopPersisting: () => void = () => undefined
 
   constructor(options: ServerServiceOptions) {
@@ -111,18 +122,56 @@ export class ServerService implements ServersApi<Server> {
     }
   }
 
-  async create(uuid: string, startOnCompletion: boolean): Promise<void> {
+  /**
+   * http-api §5.4. Cancelled when `signal` aborts (the Panel's request went away) or the uuid is
+   * deleted meanwhile (`cancelCreate`): a server whose create was cancelled is removed again with
+   * everything made for it, and the call rejects.
+   */
+  async create(uuid: string, startOnCompletion: boolean, signal?: AbortSignal): Promise<void> {
     if (this.#manager.get(uuid) !== undefined) {
       // docs/compatibility.md: a repeated create re-applies the configuration, never duplicates.
       await this.sync(this.#manager.get(uuid) as Server)
       return
     }
+    const cancel = new AbortController()
+    const cancelled = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal
+    const work = this.#createCancellable(uuid, startOnCompletion, cancelled)
+    this.#creating.set(uuid, { cancel, settled: work.then(noop, noop) })
+    try {
+      await work
+    } finally {
+      this.#creating.delete(uuid)
+    }
+  }
+
+  /**
+   * A DELETE of a server still being created: cancels that create and resolves once it is undone
+   * (true), or resolves false at once when no create of `uuid` is under way.
+   */
+  async cancelCreate(uuid: string): Promise<boolean> {
+    const pending = this.#creating.get(uuid)
+    if (pending === undefined) return false
+    pending.cancel.abort(new Error('the server was deleted while it was being created'))
+    await pending.settled
+    return true
+  }
+
+  async #createCancellable(
+    uuid: string,
+    startOnCompletion: boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
     let server: Server
     try {
-      server = await this.#manager.createServer(uuid)
+      server = await this.#manager.createServer(uuid, signal)
     } catch (err) {
       // http-api §5.4: a Panel fetch or init failure, a Panel 404 included, is the generic 500.
       throw new Error(`failed to create server ${uuid} from the Panel`, { cause: err })
+    }
+    if (signal.aborted) {
+      // Joined just as it was cancelled: it leaves again with whatever was made for it.
+      await this.delete(server)
+      throw new Error(`the create of server ${uuid} was cancelled`, { cause: signal.reason })
     }
     for (const hook of this.#hooks) hook.created?.(server, startOnCompletion)
   }
@@ -137,8 +186,20 @@ export class ServerService implements ServersApi<Server> {
     }
   }
 
-  /** http-api §6.2, in the reference's order. */
-  async delete(server: Server): Promise<void> {
+  /**
+   * http-api §6.2, in the reference's order. Resolves once the server's work in flight has ended
+   * (bounded) and its runtime is gone; its files are removed in the background after that, as the
+   * reference does. A second DELETE of the same server waits for the first.
+   */
+  delete(server: Server): Promise<void> {
+    const running = this.#deleting.get(server.uuid)
+    if (running !== undefined) return running
+    const deleting = this.#delete(server).finally(() => this.#deleting.delete(server.uuid))
+    this.#deleting.set(server.uuid, deleting)
+    return deleting
+  }
+
+  async #delete(server: Server): Promise<void> {
     server.forceSuspended()
     if (server.isTransferring) server.events.publish('transfer status', 'completed')
     server.events.publish('deleted', undefined)

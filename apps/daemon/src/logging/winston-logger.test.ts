@@ -61,6 +61,31 @@ describe('createWinstonLogger', () => {
     expect((await stat(path.join(dir, 'wings.log'))).mode & 0o777).toBe(0o600)
   })
 
+  it('never throws for a line logged after close (work still ending at shutdown)', async () => {
+    const logger = make({
+      debug: false,
+      logDirectory: dir,
+      console: false,
+      secrets: ['node-secret-token-value'],
+    })
+    await logger.close()
+    const written: string[] = []
+    const write = process.stderr.write.bind(process.stderr)
+    process.stderr.write = (chunk: string) => {
+      written.push(chunk)
+      return true
+    }
+    try {
+      logger.child({ server_id: 'abc' }).error('late failure with node-secret-token-value')
+    } finally {
+      process.stderr.write = write
+    }
+
+    expect(written).toHaveLength(1)
+    expect(written[0]).toMatch(/^error: late failure with .* \(after log close\)\n$/)
+    expect(written[0]).not.toContain('node-secret-token-value')
+  })
+
   it('writes human-readable lines to the console, coloured only when asked', async () => {
     const plain = capture()
     const coloured = capture()

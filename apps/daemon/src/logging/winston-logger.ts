@@ -164,6 +164,11 @@ class WinstonLogger implements DaemonLogger {
   #write(level: Level, message: string, fields: LogFields | undefined): void {
     const state = this.#state
     if (!state.winston.isLevelEnabled(level)) return
+    if (state.closing !== undefined) {
+      // Work still ending during shutdown: winston's streams are closed and would throw.
+      process.stderr.write(`${level}: ${redactText(message, state.secrets)} (after log close)\n`)
+      return
+    }
     const entry: Record<string, unknown> = {
       level,
       message: redactText(message, state.secrets),

@@ -145,7 +145,10 @@ export interface Environment {
 
   /** Writes `command` and a newline to the process's stdin; rejects with NotRunningError when not running. */
   sendCommand(command: string): Promise<void>
-  /** The last `lines` lines the process wrote (its log, surviving daemon restarts where it can). */
+  /**
+   * The last `lines` lines the process wrote (its log, surviving daemon restarts where it can);
+   * empty for a server that never ran, with or without a runtime.
+   */
   readLog(lines: number, signal?: AbortSignal): Promise<string[]>
   /** The last stats sample, zeroes when not running; never makes a runtime call. */
   readonly resourceSample: ResourceSample

@@ -6,6 +6,7 @@ import { sendJson } from '../go-json.js'
 import { serverExists, serverOf } from '../middleware/server-exists.js'
 import { asObject, optionalBoolean, optionalStringArray, requiredString } from '../parse/fields.js'
 import { readJsonBody } from '../parse/json-body.js'
+import { abortedWhenClientLeaves } from '../request-signal.js'
 
 export const NOT_VALIDATED = 'The data provided in the request could not be validated.'
 
@@ -18,8 +19,13 @@ export interface ServersApi<S> {
   get(uuid: string): S | undefined
   /** The `GET /api/servers/:server` body (http-api §6.1). */
   details(server: S): unknown
-  /** Fetches the configuration from the Panel and adds the server; the install runs in the background. */
-  create(uuid: string, startOnCompletion: boolean): Promise<void>
+  /**
+   * Fetches the configuration from the Panel and adds the server; the install runs in the
+   * background. Cancelled, leaving nothing, when `signal` aborts or the uuid is deleted meanwhile.
+   */
+  create(uuid: string, startOnCompletion: boolean, signal: AbortSignal): Promise<void>
+  /** Cancels a create of `uuid` under way; true once it was undone, false when there was none. */
+  cancelCreate(uuid: string): Promise<boolean>
   delete(server: S): Promise<void>
   sync(server: S): Promise<void>
   denyTokens(server: S, jtis: readonly string[]): void
@@ -44,8 +50,15 @@ export function serversRoutes<S>(api: ServersApi<S>): Router {
     const uuid = requiredString(body, 'uuid')
     const startOnCompletion = optionalBoolean(body, 'start_on_completion') ?? false
     if (!UUID_V4.test(uuid)) throw new InvalidError(NOT_VALIDATED)
-    await api.create(uuid, startOnCompletion)
+    // The Panel gives up after 15 s and deletes the server; a create it gave up on stops.
+    await api.create(uuid, startOnCompletion, abortedWhenClientLeaves(res))
     res.status(202).end()
+  })
+
+  // A DELETE while the server is still being created (not yet known to the route below) wins.
+  router.delete('/api/servers/:server', async (req, res, next) => {
+    if (await api.cancelCreate(req.params.server)) res.status(204).end()
+    else next()
   })
 
   router.post('/api/deauthorize-user', async (req, res) => {
