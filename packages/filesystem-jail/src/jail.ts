@@ -70,6 +70,11 @@ export interface WriteOptions {
   readonly createParents?: boolean
   /** Fail with the `exists` error instead of replacing an existing file. */
   readonly exclusive?: boolean
+  /**
+   * Keep the finished file under its temporary name until `commit()` (JailWriteStream), so a
+   * caller can check several files before any of them appears. Default false.
+   */
+  readonly staged?: boolean
 }
 
 export interface ReadOptions {
@@ -336,6 +341,7 @@ export class Jail {
           exclusive: options.exclusive ?? false,
           freed,
           reservation,
+          staged: options.staged ?? false,
         })
       } catch (error) {
         reservation?.release()

@@ -452,3 +452,61 @@ describe('remote pull re-checks every redirect', () => {
     },
   )
 })
+
+describe('uploads are all-or-nothing', () => {
+  let h: FilesHarness
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({ uploadLimitMiB: 1 })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  function form(files: readonly [name: string, bytes: number][]): FormData {
+    const data = new FormData()
+    for (const [name, bytes] of files)
+      data.append('files', new Blob([Buffer.alloc(bytes, 1)]), name)
+    return data
+  }
+
+  function post(body: FormData): Promise<Response> {
+    return fetch(`${h.base}/upload/file?token=${h.mint('file-upload')}&directory=/`, {
+      method: 'POST',
+      body,
+    })
+  }
+
+  it('checks every file against upload_limit before writing any', async () => {
+    const before = await snapshot(h.root)
+
+    const res = await post(
+      form([
+        ['first.bin', 1024],
+        ['second.bin', 1024 * 1024 + 1],
+      ]),
+    )
+
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: 'File second.bin is larger than the maximum file upload size of 1 MB.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+    expect(h.uploads).toEqual([])
+  })
+
+  it('refuses a form with more files than one request may carry, writing none', async () => {
+    const before = await snapshot(h.root)
+    const files = Array.from({ length: 101 }, (_, i) => [`f${i}.txt`, 1] as [string, number])
+
+    const res = await post(form(files))
+
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: 'Too many files were provided in one request: at most 100 are allowed.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})

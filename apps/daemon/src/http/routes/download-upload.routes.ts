@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises'
 import busboy, { type Busboy, type FileInfo } from 'busboy'
 import { Router, type Request } from 'express'
 
-import { jailFaultOf, type Jail } from '@node/filesystem-jail'
+import { jailFaultOf, type Jail, type JailWriteStream } from '@node/filesystem-jail'
 import {
   BadRequestError,
   NotFoundError,
@@ -14,7 +14,7 @@ import {
   type TokenVerifier,
 } from '@node/shared-kernel'
 
-import { FILE_ROUTE_ERRORS } from '../../files/file-errors.js'
+import { FILE_ROUTE_ERRORS, MAX_UPLOAD_FILES, tooManyFiles } from '../../files/file-errors.js'
 import { attachment, queryString } from './files.routes.js'
 
 const MIB = 1024 * 1024
@@ -87,8 +87,12 @@ export function downloadUploadRoutes<S>(api: DownloadUploadApi<S>): Router {
 }
 
 /**
- * Streams every `files` part into `directory`, one after the other; the first failure stops
- * the rest (their bytes are drained, never written). Resolves with the names written.
+ * Receives every `files` part into `directory` (http-api §10.3). Each part is streamed through
+ * the jail into a staged temporary file, so the quota admits every chunk and a file over the
+ * upload limit is stopped as soon as it passes it; only when the whole form was read and every
+ * file passed are the files given their names, in order. The first failure stops the rest (their
+ * bytes are drained, never written) and removes what was staged: a failed, oversized, cut-off
+ * or aborted upload leaves nothing. Resolves with the names written.
  */
 async function receiveFiles(
   req: Request,
@@ -101,66 +105,85 @@ async function receiveFiles(
   try {
     parser = busboy({
       headers: req.headers,
-      limits: { fields: 100, parts: 1000, fieldSize: MIB, headerPairs: 100 },
+      limits: { fields: 100, files: MAX_UPLOAD_FILES, fieldSize: MIB, headerPairs: 100 },
     })
   } catch (err) {
     throw new BadRequestError(FILE_ROUTE_ERRORS.multipart, { cause: err })
   }
-  const written: string[] = []
+  const staged: { name: string; writer: JailWriteStream }[] = []
   let failure: Error | undefined
+  const fail = (err: unknown): void => {
+    failure ??= asError(err)
+  }
+  const unreadable = (err: unknown): BadRequestError =>
+    new BadRequestError(FILE_ROUTE_ERRORS.multipart, { cause: err })
   let sawFile = false
   let queue = Promise.resolve()
 
   const onFile = (field: string, stream: Readable, info: FileInfo): void => {
+    // A form cut short destroys the part with an error: handled from the moment it exists.
+    stream.on('error', (err) => fail(unreadable(err)))
+    if (field === 'files') sawFile = true
     if (field !== 'files' || failure !== undefined) {
       stream.resume()
-      if (field === 'files') sawFile = true
       return
     }
-    sawFile = true
     const name = path.posix.basename((info.filename ?? '').replaceAll('\\', '/'))
     queue = queue.then(async () => {
       if (failure !== undefined) {
         stream.resume()
         return
       }
+      const limiter = sizeLimit(limitBytes, name, limitMiB)
+      stream.on('error', (err) => limiter.destroy(err))
       try {
-        const writer = await jail.openWrite(path.posix.join(directory, name), { mode: FILE_MODE })
-        const limiter = sizeLimit(limitBytes, name, limitMiB)
+        const writer = await jail.openWrite(path.posix.join(directory, name), {
+          mode: FILE_MODE,
+          staged: true,
+        })
+        staged.push({ name, writer })
         const sink = pipeline(limiter, writer)
         stream.pipe(limiter)
-        try {
-          await sink
-        } catch (err) {
-          // The part is drained, never destroyed: the parser must read on to the end.
-          stream.unpipe(limiter)
-          throw err
-        }
-        written.push(name)
+        await sink
       } catch (err) {
-        failure ??= asError(err)
+        fail(err)
+        // The part is drained, never destroyed: the parser must read on to the end.
+        stream.unpipe(limiter)
         stream.resume()
       }
     })
   }
 
-  await new Promise<void>((resolve, reject) => {
-    parser.on('file', onFile)
-    parser.on('close', resolve)
-    parser.on('error', (err) =>
-      reject(new BadRequestError(FILE_ROUTE_ERRORS.multipart, { cause: err })),
-    )
-    req.on('error', reject)
-    req.pipe(parser)
-  }).catch((err: unknown) => {
-    failure ??= asError(err)
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      parser.on('file', onFile)
+      parser.on('filesLimit', () => fail(new BadRequestError(tooManyFiles(MAX_UPLOAD_FILES))))
+      parser.on('close', resolve)
+      parser.on('error', (err) => reject(unreadable(err)))
+      req.on('error', reject)
+      // A client gone mid-body ends nothing: stop the parser, which fails the part in flight.
+      req.on('close', () => {
+        if (!req.readableEnded) parser.destroy(new Error('the client went away'))
+      })
+      req.pipe(parser)
+    })
+  } catch (err) {
+    fail(err)
+  }
   await queue
-  if (failure !== undefined) throw failure
-  if (!sawFile) throw new BadRequestError(FILE_ROUTE_ERRORS.noUploadFiles)
-  return written
+  if (failure === undefined && !sawFile) fail(new BadRequestError(FILE_ROUTE_ERRORS.noUploadFiles))
+  const written: string[] = []
+  try {
+    if (failure !== undefined) throw failure
+    for (const { name, writer } of staged) {
+      await writer.commit()
+      written.push(name)
+    }
+    return written
+  } finally {
+    await Promise.all(staged.map(({ writer }) => writer.discard()))
+  }
 }
-
 /** Fails the stream once it passes `limitBytes`: the jail then removes the partial file. */
 function sizeLimit(limitBytes: number, name: string, limitMiB: number): Transform {
   let seen = 0

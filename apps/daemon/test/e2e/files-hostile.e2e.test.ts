@@ -1,0 +1,118 @@
+import { once } from 'node:events'
+import { readdir } from 'node:fs/promises'
+import { request } from 'node:http'
+import path from 'node:path'
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sampleFixture } from '@node/panel-sim'
+
+import { startTestNode, type TestNode } from './support/test-node.js'
+
+// Hostile input on the file endpoints, against the daemon process: the harness fails any test
+// whose daemon logged an unhandled error or exited, so a crash cannot pass unnoticed.
+
+const SERVER = 'd3aac109-e5e0-4331-b03e-3454f7e136dc'
+const MULTIPART = 'Failed to get multipart form data from request.'
+const BOUNDARY = 'hostileboundary'
+let node: TestNode
+let root: string
+
+beforeAll(async () => {
+  node = await startTestNode({ fixture: sampleFixture({ environment: 'process' }) })
+  root = path.join(node.dataDirectory, SERVER)
+  // Tokens issued in the daemon's boot second are refused (the boot-time deny rule).
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+}, 60_000)
+
+afterAll(async () => {
+  await node?.[Symbol.asyncDispose]()
+})
+
+afterEach(() => {
+  node.daemon.assertNoCrash()
+})
+
+/** Every name below the server root, for "nothing was left behind" assertions. */
+async function tree(): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true })
+  return entries.map(String).sort()
+}
+
+function partHead(filename: string): string {
+  return (
+    `--${BOUNDARY}\r\n` +
+    `Content-Disposition: form-data; name="files"; filename="${filename}"\r\n` +
+    'Content-Type: application/octet-stream\r\n\r\n'
+  )
+}
+
+/** POSTs `body` (all of it, with its length) to a fresh upload URL; resolves with status and body. */
+function postUpload(body: Buffer, directory = '/'): Promise<{ status: number; body: string }> {
+  const url = new URL(
+    `${node.sim.tokens.fileUpload({ server: SERVER }).url}&directory=${directory}`,
+  )
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+        'Content-Length': String(body.length),
+      },
+    })
+    req.on('error', reject)
+    req.on('response', (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      res.on('error', reject)
+    })
+    req.end(body)
+  })
+}
+
+describe('uploads cut short', () => {
+  it('answers a file part that never reaches its closing boundary with the 400, keeping the daemon up', async () => {
+    const before = await tree()
+    const body = Buffer.concat([
+      Buffer.from(partHead('cut.bin')),
+      Buffer.alloc(200 * 1024, 7),
+      Buffer.from('\r\n--hostilebound'),
+    ])
+
+    const res = await postUpload(body)
+
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.body)).toEqual({ error: MULTIPART })
+    expect(await tree()).toEqual(before)
+    node.daemon.assertNoCrash()
+    expect((await node.request('GET', '/api/system')).status).toBe(200)
+  })
+
+  it('leaves nothing behind when the client goes away in the middle of a file', async () => {
+    const before = await tree()
+    const url = new URL(`${node.sim.tokens.fileUpload({ server: SERVER }).url}&directory=/`)
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+        'Content-Length': String(64 * 1024 * 1024),
+      },
+    })
+    req.on('error', () => undefined)
+    req.write(partHead('aborted.bin'))
+    // Enough bytes that the daemon has opened its temporary file and written some of them.
+    for (let i = 0; i < 16; i++) {
+      if (!req.write(Buffer.alloc(256 * 1024, 1))) await once(req, 'drain')
+    }
+    await expect
+      .poll(async () => (await tree()).some((name) => name.startsWith('.jail-')))
+      .toBe(true)
+
+    req.destroy()
+
+    await expect.poll(tree, { timeout: 10_000 }).toEqual(before)
+    node.daemon.assertNoCrash()
+    expect((await node.request('GET', '/api/system')).status).toBe(200)
+  })
+})
