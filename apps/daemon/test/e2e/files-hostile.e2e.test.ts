@@ -115,4 +115,27 @@ describe('uploads cut short', () => {
     node.daemon.assertNoCrash()
     expect((await node.request('GET', '/api/system')).status).toBe(200)
   })
+
+  it('leaves nothing behind a raw file write the client cuts off', async () => {
+    const before = await tree()
+    const url = new URL(`${node.daemon.url}/api/servers/${SERVER}/files/write?file=cut.txt`)
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${node.token}`,
+        'Content-Length': String(64 * 1024 * 1024),
+      },
+    })
+    req.on('error', () => undefined)
+    for (let i = 0; i < 16; i++) {
+      if (!req.write(Buffer.alloc(256 * 1024, 2))) await once(req, 'drain')
+    }
+    await expect
+      .poll(async () => (await tree()).some((name) => name.startsWith('.jail-')))
+      .toBe(true)
+
+    req.destroy()
+
+    await expect.poll(tree, { timeout: 10_000 }).toEqual(before)
+  })
 })
