@@ -15,7 +15,7 @@ export {
   type RemoveResult,
   type WriteOptions,
 } from './jail.js'
-export { parseJailPath, type JailPath } from './jail-path.js'
+export { isPlainName, jailPathIn, parseJailPath, type JailPath } from './jail-path.js'
 export type { FileKind, JailStats } from './jail-stats.js'
 export { JailWriteStream } from './jail-write-stream.js'
 export { Quota, Reservation } from './quota.js'

@@ -211,6 +211,30 @@ describe('archives in the jail', () => {
     await expectOutsideIntact()
   })
 
+  it('refuses a directory or a name that climbs out, before writing anything', async () => {
+    await mkdir(path.join(arena.root, 'data'))
+    await writeFile(path.join(arena.root, 'keep.txt'), 'keep me')
+    await placeArchive(await pythonTar(arena.dir, 'a.tar', `add('x', b'x')`), 'data/a.tar')
+    const before = await snapshot(arena.root)
+    const NOT_FOUND = { code: 'NOT_FOUND', reason: 'outside_root' }
+
+    expect(
+      await outcome(compressFiles(jail, { directory: '../', files: ['keep.txt'] })),
+    ).toMatchObject(NOT_FOUND)
+    expect(
+      await outcome(compressFiles(jail, { directory: 'data', files: ['../keep.txt'] })),
+    ).toMatchObject(NOT_FOUND)
+    expect(
+      await outcome(compressFiles(jail, { directory: '', files: ['a', '../../x'] })),
+    ).toMatchObject(NOT_FOUND)
+    expect(
+      await outcome(decompressArchive(jail, { directory: '../..', file: 'data/a.tar' })),
+    ).toMatchObject(NOT_FOUND)
+
+    expect(await snapshot(arena.root)).toEqual(before)
+    await expectOutsideIntact()
+  })
+
   it('a symlink already in the root pointing out is not followed by an entry', async () => {
     await run('ln', ['-s', arena.outside, path.join(arena.root, 'link')])
     const file = await pythonTar(arena.dir, 'e.tar', `add('link/victim.txt', b'pwned')`)

@@ -6,6 +6,9 @@ import path from 'node:path'
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
+import { compressFiles, decompressArchive } from '@node/filesystem-jail'
+
+import { tarGz } from './archive-fixtures.js'
 import { FilesHarness, snapshot } from './harness.js'
 
 // Every attack runs against a root holding real files and a sibling `outside` directory with a
@@ -177,22 +180,132 @@ describe('path attacks on every endpoint', () => {
   )
 })
 
-describe('lexical ../ resolution', () => {
-  it('keeps a rename to ../outside inside the root', async () => {
-    const h = await FilesHarness.start()
-    try {
-      await seed(h)
-      const outsideBefore = await snapshot(h.outside)
-      const res = await h.call('PUT', '/files/rename', {
-        root: '/data',
-        files: [{ from: 'world.dat', to: '../../../outside/k' }],
-      })
-      expect(res.status).toBe(204)
-      expect(await readFile(path.join(h.root, 'outside/k'), 'utf8')).toBe('world')
-      expect(await snapshot(h.outside)).toEqual(outsideBefore)
-    } finally {
-      await h.close()
-    }
+describe('.. that climbs out of the root is refused, never clamped', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+  let originUrl: string
+
+  beforeAll(async () => {
+    origin = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '6' })
+      res.end('pulled')
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/pulled.txt`
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await once(origin, 'close')
+  })
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+      allowInternalDownloads: true,
+    })
+    await seed(h)
+    await writeFile(path.join(h.root, 'data/pack.tar.gz'), tarGz([{ name: 'x', data: 'x' }]))
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  const CLIMBS: readonly Attack[] = [
+    [
+      'rename to ../../moved',
+      (h) =>
+        json(h, 'PUT', '/files/rename', {
+          root: '/',
+          files: [{ from: 'keep.txt', to: '../../moved' }],
+        }),
+    ],
+    [
+      'rename from ../keep.txt',
+      (h) =>
+        json(h, 'PUT', '/files/rename', {
+          root: '/',
+          files: [{ from: '../keep.txt', to: 'moved' }],
+        }),
+    ],
+    [
+      'rename out of a subdirectory',
+      (h) =>
+        json(h, 'PUT', '/files/rename', {
+          root: '/data',
+          files: [{ from: 'world.dat', to: '../../../outside/k' }],
+        }),
+    ],
+    [
+      'rename with a climbing root',
+      (h) =>
+        json(h, 'PUT', '/files/rename', { root: '../..', files: [{ from: 'keep.txt', to: 'k' }] }),
+    ],
+    [
+      'create-directory with a climbing name',
+      (h) => json(h, 'POST', '/files/create-directory', { name: '../../made', path: '/' }),
+    ],
+    [
+      'create-directory with a climbing path',
+      (h) => json(h, 'POST', '/files/create-directory', { name: 'made', path: '../data' }),
+    ],
+    [
+      'delete ../../keep.txt from a subdirectory',
+      (h) => json(h, 'POST', '/files/delete', { root: '/data', files: ['../../keep.txt'] }),
+    ],
+    [
+      'chmod ../keep.txt',
+      (h) =>
+        json(h, 'POST', '/files/chmod', {
+          root: '/',
+          files: [{ file: '../keep.txt', mode: '600' }],
+        }),
+    ],
+    [
+      'compress ../keep.txt',
+      (h) => json(h, 'POST', '/files/compress', { root: '/', files: ['../keep.txt'] }),
+    ],
+    [
+      'compress with a climbing root',
+      (h) => json(h, 'POST', '/files/compress', { root: '../', files: ['keep.txt'] }),
+    ],
+    [
+      'decompress with a climbing root',
+      (h) => json(h, 'POST', '/files/decompress', { root: '../..', file: 'data/pack.tar.gz' }),
+    ],
+    ['upload into ../../up', (h) => upload(h, '../../up', 'pwn')],
+    ['upload a file named ..', (h) => upload(h, '/new/dir', '..')],
+    [
+      'pull into a climbing root',
+      (h) => json(h, 'POST', '/files/pull', { url: originUrl, root: '../..', foreground: true }),
+    ],
+  ]
+
+  it.each(CLIMBS)('%s: 404, nothing moved, made or removed', async (_name, run) => {
+    const rootBefore = await snapshot(h.root)
+    const outsideBefore = await snapshot(h.outside)
+
+    const res = await run(h)
+
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'The requested resources was not found on the system.',
+    )
+    expect(await snapshot(h.root)).toEqual(rootBefore)
+    expect(await snapshot(h.outside)).toEqual(outsideBefore)
+  })
+
+  it('still lets .. move within the root', async () => {
+    const res = await h.call('PUT', '/files/rename', {
+      root: '/data',
+      files: [{ from: 'world.dat', to: '../world.dat' }],
+    })
+
+    expect(res.status).toBe(204)
+    expect(await readFile(path.join(h.root, 'world.dat'), 'utf8')).toBe('world')
   })
 })
 

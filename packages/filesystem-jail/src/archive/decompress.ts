@@ -9,6 +9,7 @@ import { Parser, type ReadEntry } from 'tar'
 
 import { jailFaultOf } from '../errors.js'
 import type { Jail } from '../jail.js'
+import { parseJailPath } from '../jail-path.js'
 import { ArchiveBombError, CorruptArchiveError, UnsupportedArchiveError } from './archive-errors.js'
 import { detectCompression, isTarHeader, type Compression } from './detect-format.js'
 import { extractZip, isZip } from './unzip.js'
@@ -56,6 +57,7 @@ export async function decompressArchive(
   options: DecompressOptions,
 ): Promise<DecompressResult> {
   options.signal?.throwIfAborted()
+  const directory = normalizeDirectory(options.directory)
   const readable = await jail.openRead(options.file)
   const raw = readable.stream
   try {
@@ -66,7 +68,7 @@ export async function decompressArchive(
         raw.destroy()
         await once(raw, 'close')
       }
-      return await extractZip(jail, normalizeDirectory(options.directory), {
+      return await extractZip(jail, directory, {
         ...options,
         maxRatio: options.maxRatio ?? DEFAULT_MAX_RATIO,
         ratioGraceBytes: options.ratioGraceBytes ?? DEFAULT_GRACE,
@@ -101,7 +103,6 @@ export async function decompressArchive(
       }
     })()
     const content = await peek(Readable.from(guarded), HEAD_BYTES)
-    const directory = normalizeDirectory(options.directory)
     if (compression !== 'none' && !isTarHeader(content.head)) {
       // A single compressed file: written next to the archive, named without its extension.
       const name = singleFileName(path.posix.basename(options.file))
@@ -347,7 +348,7 @@ function asArchiveError(error: unknown): unknown {
   return error
 }
 
+/** A client's directory as a jail path: `..` that climbs out of the root is refused (404). */
 function normalizeDirectory(directory: string): string {
-  const d = path.posix.normalize(`/${directory}`).replace(/^\/+|\/+$/g, '')
-  return d === '.' ? '' : d
+  return parseJailPath(directory).relative
 }

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
-import type { Jail, JailStats } from '@node/filesystem-jail'
+import { jailPathIn, type Jail, type JailStats } from '@node/filesystem-jail'
 import { nullLogger, type Logger } from '@node/shared-kernel'
 
 import { guardedLookupWith, InternalDestinationError, isInternalAddress } from './address-guard.js'
@@ -149,7 +149,7 @@ export class RemoteDownloads {
       }
       download.expect(length)
       const name = targetName(request, response, url)
-      const target = path.posix.join('/', request.directory, name)
+      const target = jailPathIn(request.directory, name)
       const writer = await jail.openWrite(target, { size: length })
       await pipeline(response, countBytes(download, length), writer, { signal })
       this.#logger.info('remote file downloaded', { url: request.url.href, path: target })

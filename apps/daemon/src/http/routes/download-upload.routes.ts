@@ -5,7 +5,14 @@ import { pipeline } from 'node:stream/promises'
 import busboy, { type Busboy, type FileInfo } from 'busboy'
 import { Router, type Request } from 'express'
 
-import { jailFaultOf, type Jail, type JailWriteStream } from '@node/filesystem-jail'
+import {
+  isPlainName,
+  jailFaultOf,
+  jailPathIn,
+  parseJailPath,
+  type Jail,
+  type JailWriteStream,
+} from '@node/filesystem-jail'
 import {
   BadRequestError,
   NotFoundError,
@@ -14,7 +21,12 @@ import {
   type TokenVerifier,
 } from '@node/shared-kernel'
 
-import { FILE_ROUTE_ERRORS, MAX_UPLOAD_FILES, tooManyFiles } from '../../files/file-errors.js'
+import {
+  FILE_ROUTE_ERRORS,
+  fileNotFound,
+  MAX_UPLOAD_FILES,
+  tooManyFiles,
+} from '../../files/file-errors.js'
 import { attachment, queryString } from './files.routes.js'
 
 const MIB = 1024 * 1024
@@ -74,7 +86,8 @@ export function downloadUploadRoutes<S>(api: DownloadUploadApi<S>): Router {
   router.post('/upload/file', async (req, res) => {
     const claims = await api.tokens.redeem(queryString(req, 'token'), 'file-upload', { hasServer })
     const server = serverOf(claims.serverUuid)
-    const directory = path.posix.join('/', queryString(req, 'directory'))
+    // The jail's parser: a directory that climbs out of the root is refused, never clamped.
+    const directory = `/${parseJailPath(queryString(req, 'directory')).relative}`
     const limitMiB = api.uploadLimitMiB()
     const written = await receiveFiles(req, api.jailOf(server), directory, limitMiB * MIB, limitMiB)
     for (const file of written) {
@@ -129,6 +142,8 @@ async function receiveFiles(
       return
     }
     const name = path.posix.basename((info.filename ?? '').replaceAll('\\', '/'))
+    // `..`, `.` or nothing would name the directory or its parent, not a file in it.
+    if (!isPlainName(name)) fail(fileNotFound())
     queue = queue.then(async () => {
       if (failure !== undefined) {
         stream.resume()
@@ -137,7 +152,7 @@ async function receiveFiles(
       const limiter = sizeLimit(limitBytes, name, limitMiB)
       stream.on('error', (err) => limiter.destroy(err))
       try {
-        const writer = await jail.openWrite(path.posix.join(directory, name), {
+        const writer = await jail.openWrite(jailPathIn(directory, name), {
           mode: FILE_MODE,
           staged: true,
         })

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises'
 
 import { Router, type Request, type Response } from 'express'
 
-import { jailFaultOf, type Jail } from '@node/filesystem-jail'
+import { jailFaultOf, jailPathIn, type Jail } from '@node/filesystem-jail'
 import { BadRequestError, ConflictError, InvalidError, type Logger } from '@node/shared-kernel'
 
 import { FILE_ROUTE_ERRORS, goQuote, isNotFound, parseOctalMode } from '../../files/file-errors.js'
@@ -107,12 +107,16 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const root = optionalString(body, 'root') ?? ''
     const pairs = renamePairs(body)
     if (pairs.length === 0) throw new InvalidError(FILE_ROUTE_ERRORS.noRenameFiles)
+    // Every path is parsed before anything moves: one that climbs out refuses the request.
+    const moves = pairs.map(({ from, to }) => ({
+      source: jailPathIn(root, from),
+      target: jailPathIn(root, to),
+    }))
     const jail = jailOf(res)
     await Promise.all(
-      pairs.map(async ({ from, to }) => {
-        const source = joinIn(root, from)
+      moves.map(async ({ source, target }) => {
         try {
-          await jail.rename(source, joinIn(root, to))
+          await jail.rename(source, target)
         } catch (err) {
           // A missing source is skipped; a missing destination parent is created by the jail.
           if (isNotFound(err) && !(await jail.exists(source))) return
@@ -155,7 +159,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const body = asObject(await readJsonBody(req))
     const name = requiredString(body, 'name')
     const parent = optionalString(body, 'path') ?? '/'
-    await jailOf(res).mkdirp(joinIn(parent, name))
+    await jailOf(res).mkdirp(jailPathIn(parent, name))
     res.status(204).end()
   })
 
@@ -164,8 +168,9 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const root = optionalString(body, 'root') ?? ''
     const files = optionalStringArray(body, 'files') ?? []
     if (files.length === 0) throw new InvalidError(FILE_ROUTE_ERRORS.noDeleteFiles)
+    const paths = files.map((file) => jailPathIn(root, file))
     const jail = jailOf(res)
-    await Promise.all(files.map((file) => jail.remove(joinIn(root, file))))
+    await Promise.all(paths.map((file) => jail.remove(file)))
     res.status(204).end()
   })
 
@@ -177,7 +182,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const modes = requests.map(({ file, mode }) => {
       const bits = parseOctalMode(mode)
       if (bits === undefined) throw new BadRequestError(FILE_ROUTE_ERRORS.invalidMode)
-      return { file: joinIn(root, file), bits }
+      return { file: jailPathIn(root, file), bits }
     })
     const jail = jailOf(res)
     await Promise.all(
@@ -214,7 +219,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       const file = requiredString(body, 'file')
       const jail = jailOf(res)
       const signal = abortOnClose(req, res)
-      await archives.decompress(jail, { directory: root, file: joinIn(root, file), signal })
+      await archives.decompress(jail, { directory: root, file: jailPathIn(root, file), signal })
       res.status(204).end()
     })
   }
@@ -228,11 +233,6 @@ export function queryString(req: Request, key: string): string {
   const value = req.query[key]
   const first = Array.isArray(value) ? value[0] : value
   return typeof first === 'string' ? first : ''
-}
-
-/** `root` joined with a client path, lexically; the jail confines the result. */
-export function joinIn(root: string, file: string): string {
-  return path.posix.join('/', root, file)
 }
 
 function stripLeadingSlash(file: string): string {
