@@ -18,6 +18,7 @@ export {
 export { isPlainName, jailPathIn, parseJailPath, type JailPath } from './jail-path.js'
 export type { FileKind, JailStats } from './jail-stats.js'
 export { JailWriteStream } from './jail-write-stream.js'
+export { mapLimited } from './map-limited.js'
 export { Quota, Reservation } from './quota.js'
 export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'
 export {

@@ -35,6 +35,7 @@ import {
 import { isPlainName, type JailPath, parseJailPath } from './jail-path.js'
 import type { JailStats } from './jail-stats.js'
 import { JailWriteStream } from './jail-write-stream.js'
+import { mapLimited } from './map-limited.js'
 import { Quota } from './quota.js'
 import { walkDiskUsage } from './walk-disk-usage.js'
 
@@ -683,7 +684,7 @@ export class Jail {
 
   async #statAll(dirFd: number, names: readonly string[]): Promise<JailEntry[]> {
     const out: (JailEntry | undefined)[] = new Array<JailEntry | undefined>(names.length)
-    await eachLimited(names, STAT_CONCURRENCY, async (name, i) => {
+    await mapLimited(names, STAT_CONCURRENCY, async (name, i) => {
       const stats = await this.#lstatMaybe(dirFd, name)
       if (stats) out[i] = { name, stats }
     })
@@ -772,7 +773,10 @@ export class Jail {
       for await (const entry of await fs.opendir(procFd(fd), { bufferSize: 256 })) {
         names.push(entry.name)
       }
-      await eachLimited(names, REMOVE_CONCURRENCY, async (child) => {
+      // Entries are unlinked a few at a time and subdirectories entered one after the other, so
+      // the descriptors held stay at one per level plus REMOVE_CONCURRENCY, however wide the tree.
+      const subdirectories: { name: string; stats: JailStats; relative: string }[] = []
+      await mapLimited(names, REMOVE_CONCURRENCY, async (child) => {
         const childRelative = `${relative}/${child}`
         const childStats = await this.#lstatMaybe(fd, child)
         if (childStats === undefined) return
@@ -780,8 +784,15 @@ export class Jail {
           state.denied ??= childRelative
           return
         }
-        await this.#removeEntry(fd, child, childStats, childRelative, state)
+        if (childStats.kind === 'directory') {
+          subdirectories.push({ name: child, stats: childStats, relative: childRelative })
+        } else {
+          await this.#removeEntry(fd, child, childStats, childRelative, state)
+        }
       })
+      for (const sub of subdirectories) {
+        await this.#removeEntry(fd, sub.name, sub.stats, sub.relative, state)
+      }
     } finally {
       await closeQuietly(fd)
     }
@@ -861,19 +872,4 @@ function checkOwner(uid: number, gid: number): void {
 
 function temporaryName(): string {
   return `.jail-${randomBytes(8).toString('hex')}.tmp`
-}
-
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      await fn(items[i]!, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }

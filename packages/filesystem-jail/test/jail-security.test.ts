@@ -371,6 +371,35 @@ describe.each(MODES)('Jail under attack (%s mode)', (mode) => {
     })
   })
 
+  describe('a tree made to exhaust descriptors', () => {
+    it('is removed a few entries at a time, whatever its width and depth', async () => {
+      // 6 directories per level, 4 levels: 1554 directories, each with a file.
+      const make = async (dir: string, depth: number): Promise<void> => {
+        await writeFile(path.join(dir, 'f'), 'x')
+        if (depth === 0) return
+        for (let i = 0; i < 6; i++) {
+          await mkdir(path.join(dir, `d${i}`))
+          await make(path.join(dir, `d${i}`), depth - 1)
+        }
+      }
+      await mkdir(path.join(arena.root, 'wide'))
+      await make(path.join(arena.root, 'wide'), 4)
+      const idle = (await readdir('/proc/self/fd')).length
+      let settled = false
+      let peak = 0
+
+      const removed = jail.remove('wide').finally(() => (settled = true))
+      while (!settled) {
+        peak = Math.max(peak, (await readdir('/proc/self/fd')).length)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await removed
+
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+      expect(peak - idle).toBeLessThan(40)
+    })
+  })
+
   describe('quota', () => {
     it('fails a write that passes the limit mid-way, leaving no partial file and usage unchanged', async () => {
       await reopen({ diskLimitBytes: 10_000, diskCheckIntervalMs: 60_000 })

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { readdir } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import path from 'node:path'
 
@@ -70,6 +70,37 @@ function postUpload(body: Buffer, directory = '/'): Promise<{ status: number; bo
     req.end(body)
   })
 }
+
+/** The daemon's open descriptors, sampled until `work` settles; resolves with the highest count. */
+async function peakDescriptors(work: Promise<unknown>): Promise<number> {
+  const fds = `/proc/${node.daemon.child.pid}/fd`
+  let settled = false
+  void work.finally(() => (settled = true)).catch(() => undefined)
+  let peak = 0
+  while (!settled) {
+    peak = Math.max(peak, (await readdir(fds)).length)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return peak
+}
+
+describe('requests naming many files', () => {
+  it('deletes 10 000 names a few at a time, never holding a descriptor per name', async () => {
+    const names = Array.from({ length: 10_000 }, (_, i) => `many/f${i}`)
+    await mkdir(path.join(root, 'many'))
+    await Promise.all(names.map((name) => writeFile(path.join(root, name), 'x')))
+    const idle = (await readdir(`/proc/${node.daemon.child.pid}/fd`)).length
+
+    const deleted = node.request('POST', `/api/servers/${SERVER}/files/delete`, {
+      body: JSON.stringify({ root: '/', files: names }),
+    })
+    const peak = await peakDescriptors(deleted)
+
+    expect((await deleted).status).toBe(204)
+    expect(await readdir(path.join(root, 'many'))).toEqual([])
+    expect(peak - idle).toBeLessThan(200)
+  })
+})
 
 describe('uploads cut short', () => {
   it('answers a file part that never reaches its closing boundary with the 400, keeping the daemon up', async () => {

@@ -623,3 +623,40 @@ describe('uploads are all-or-nothing', () => {
     expect(await snapshot(h.root)).toEqual(before)
   })
 })
+
+describe('requests naming more files than one request may carry', () => {
+  let h: FilesHarness
+
+  beforeAll(async () => {
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+    })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+  })
+
+  afterAll(async () => {
+    await h.close()
+  })
+
+  const names = Array.from({ length: 10_001 }, (_, i) => (i === 0 ? 'keep.txt' : `n${i}`))
+  it.each([
+    [
+      'PUT',
+      '/files/rename',
+      { root: '/', files: names.map((from) => ({ from, to: `${from}.x` })) },
+    ],
+    ['POST', '/files/delete', { root: '/', files: names }],
+    ['POST', '/files/chmod', { root: '/', files: names.map((file) => ({ file, mode: '600' })) }],
+    ['POST', '/files/compress', { root: '/', files: names }],
+  ] as const)('%s %s is refused with the 422, touching nothing', async (method, route, body) => {
+    const before = await snapshot(h.root)
+
+    const res = await h.call(method, route, body)
+
+    expect(res.status).toBe(422)
+    expect(await res.json()).toEqual({
+      error: 'Too many files were provided in one request: at most 10000 are allowed.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})
