@@ -62,15 +62,3 @@ export function parseOctalMode(text: string): number | undefined {
   if (!/^[0-7]{1,4}$/.test(text)) return undefined
   return Number.parseInt(text, 8)
 }
-
-/** Go's `strconv.Quote`-style filename for Content-Disposition (quotes and backslashes escaped). */
-export function goQuote(name: string): string {
-  let out = '"'
-  for (const char of name) {
-    const code = char.codePointAt(0)!
-    if (char === '"' || char === '\\') out += `\\${char}`
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
-    else out += char
-  }
-  return `${out}"`
-}

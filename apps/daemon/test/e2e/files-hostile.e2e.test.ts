@@ -6,6 +6,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sampleFixture } from '@node/panel-sim'
 
+import { headerValues, rawResponseHead } from '../files/raw-http.js'
 import { startTestNode, type TestNode } from './support/test-node.js'
 
 // Hostile input on the file endpoints, against the daemon process: the harness fails any test
@@ -99,6 +100,42 @@ describe('requests naming many files', () => {
     expect((await deleted).status).toBe(204)
     expect(await readdir(path.join(root, 'many'))).toEqual([])
     expect(peak - idle).toBeLessThan(200)
+  })
+})
+
+describe('file names in download headers', () => {
+  const NAME = 'x\u010D\u010ASet-Cookie: session=stolen \u{1F600}.txt'
+
+  it.each([
+    [
+      '/download/file',
+      () => node.sim.tokens.fileDownload({ server: SERVER, file: encodeURIComponent(NAME) }).url,
+      false,
+    ],
+    [
+      'files/contents?download=1',
+      () =>
+        `${node.daemon.url}/api/servers/${SERVER}/files/contents?file=${encodeURIComponent(NAME)}&download=1`,
+      true,
+    ],
+  ] as const)('%s never splits the response head', async (_route, url, bearer) => {
+    await writeFile(path.join(root, NAME), 'content')
+
+    const head = await rawResponseHead(
+      url(),
+      bearer ? { Authorization: `Bearer ${node.token}` } : {},
+    )
+
+    expect(head.statusLine).toBe('HTTP/1.1 200 OK')
+    expect(
+      [...head.bytes].every(
+        (byte) => byte === 0x0d || byte === 0x0a || (byte >= 0x20 && byte < 0x7f),
+      ),
+    ).toBe(true)
+    expect(headerValues(head, 'set-cookie')).toEqual([])
+    expect(headerValues(head, 'content-disposition')).toEqual([
+      'attachment; filename="x__Set-Cookie: session=stolen _.txt"; filename*=UTF-8\'\'x%C4%8D%C4%8ASet-Cookie%3A%20session%3Dstolen%20%F0%9F%98%80.txt',
+    ])
   })
 })
 

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { compressFiles, decompressArchive } from '@node/filesystem-jail'
 
 import { tarGz } from './archive-fixtures.js'
-import { FilesHarness, snapshot } from './harness.js'
+import { FilesHarness, NODE_TOKEN, SERVER_UUID, snapshot } from './harness.js'
+import { headerValues, rawResponseHead } from './raw-http.js'
 
 // Every attack runs against a root holding real files and a sibling `outside` directory with a
 // secret; afterwards neither tree may have changed (nothing read, written or deleted outside,
@@ -658,5 +659,76 @@ describe('requests naming more files than one request may carry', () => {
       error: 'Too many files were provided in one request: at most 10000 are allowed.',
     })
     expect(await snapshot(h.root)).toEqual(before)
+  })
+})
+
+describe('file names in response headers', () => {
+  let h: FilesHarness
+
+  beforeAll(async () => {
+    h = await FilesHarness.start()
+  })
+
+  afterAll(async () => {
+    await h.close()
+  })
+
+  const NAMES = [
+    'plain.txt',
+    'Ελληνικά.txt',
+    'русский текст.txt',
+    '中文文件.txt',
+    '日本語のファイル.txt',
+    '한국어.txt',
+    'עברית.txt',
+    'العربية.txt',
+    'हिन्दी.txt',
+    'ไทย.txt',
+    'x\u010D\u010ASet-Cookie: session=stolen.txt',
+    'x\u010D\u010A\u010D\u010A<html>.txt',
+    '😀.txt',
+    '👨‍👩‍👧 family.txt',
+    'cr\rlf\nSet-Cookie: a=b.txt',
+    'tab\tand\u0001\u007f.txt',
+    'quote"back\\slash.txt',
+    "star*'(paren)%20;semi,comma.txt",
+  ]
+
+  // Exactly the bytes a header line may carry: visible ASCII, space and tab.
+  const HEADER_LINE = /^[\t\x20-\x7e]*$/
+  const DISPOSITION =
+    /^attachment; filename="((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"(?:; filename\*=UTF-8''([A-Za-z0-9!#$&+.^_`|~%-]+))?$/
+
+  async function expectSafeDisposition(url: string, name: string, headers = {}): Promise<void> {
+    const head = await rawResponseHead(url, headers)
+
+    expect(head.statusLine).toBe('HTTP/1.1 200 OK')
+    for (const line of head.lines) expect(line, JSON.stringify(line)).toMatch(HEADER_LINE)
+    expect(headerValues(head, 'set-cookie')).toEqual([])
+    const dispositions = headerValues(head, 'content-disposition')
+    expect(dispositions).toHaveLength(1)
+    const match = DISPOSITION.exec(dispositions[0]!)
+    expect(match, dispositions[0]).not.toBeNull()
+    const [, fallback, extended] = match!
+    const sent =
+      extended === undefined ? fallback!.replace(/\\(.)/g, '$1') : decodeURIComponent(extended)
+    expect(sent).toBe(name)
+  }
+
+  it.each(NAMES)('files/contents?download=1 of %j sends only header-safe bytes', async (name) => {
+    await writeFile(path.join(h.root, name), 'content')
+
+    await expectSafeDisposition(
+      `${h.base}/api/servers/${SERVER_UUID}/files/contents?file=${encodeURIComponent(name)}&download=1`,
+      name,
+      { Authorization: `Bearer ${NODE_TOKEN}` },
+    )
+  })
+
+  it.each(NAMES)('/download/file of %j sends only header-safe bytes', async (name) => {
+    await writeFile(path.join(h.root, name), 'content')
+    const token = h.mint('file-download', { file_path: `/${name}` })
+
+    await expectSafeDisposition(`${h.base}/download/file?token=${token}`, name)
   })
 })

@@ -21,13 +21,14 @@ import {
   type TokenVerifier,
 } from '@node/shared-kernel'
 
+import { contentDisposition } from '../../files/content-disposition.js'
 import {
   FILE_ROUTE_ERRORS,
   fileNotFound,
   MAX_UPLOAD_FILES,
   tooManyFiles,
 } from '../../files/file-errors.js'
-import { attachment, queryString } from './files.routes.js'
+import { queryString } from './files.routes.js'
 
 const MIB = 1024 * 1024
 const FILE_MODE = 0o644
@@ -78,7 +79,7 @@ export function downloadUploadRoutes<S>(api: DownloadUploadApi<S>): Router {
     }
     res.status(200)
     res.setHeader('Content-Length', String(readable.size))
-    res.setHeader('Content-Disposition', attachment(path.posix.basename(claims.filePath)))
+    res.setHeader('Content-Disposition', contentDisposition(path.posix.basename(claims.filePath)))
     res.setHeader('Content-Type', 'application/octet-stream')
     await pipeline(readable.stream, res)
   })

@@ -8,12 +8,12 @@ import { BadRequestError, ConflictError, InvalidError, type Logger } from '@node
 
 import {
   FILE_ROUTE_ERRORS,
-  goQuote,
   isNotFound,
   MAX_FILES_PER_REQUEST,
   parseOctalMode,
   tooManyFiles,
 } from '../../files/file-errors.js'
+import { contentDisposition } from '../../files/content-disposition.js'
 import { listDirectory, listDirectoryPage, type PageRequest } from '../../files/list-directory.js'
 import { cheapMime, sniffFile } from '../../files/mime-evidence.js'
 import { toWireStat } from '../../files/wire-stat.js'
@@ -88,7 +88,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       res.setHeader('X-Mime-Type', mime)
       res.setHeader('Content-Length', String(size))
       if (queryString(req, 'download') !== '') {
-        res.setHeader('Content-Disposition', attachment(name))
+        res.setHeader('Content-Disposition', contentDisposition(name))
         res.setHeader('Content-Type', 'application/octet-stream')
       } else {
         res.setHeader('Content-Type', mime)
@@ -246,11 +246,6 @@ export function queryString(req: Request, key: string): string {
 
 function stripLeadingSlash(file: string): string {
   return file.replace(/^\/+/, '')
-}
-
-/** `Content-Disposition` with a Go-quoted name, its UTF-8 bytes as a latin1 header string. */
-export function attachment(name: string): string {
-  return Buffer.from(`attachment; filename=${goQuote(name)}`, 'utf8').toString('latin1')
 }
 
 /** The opt-in paged form: present when `page` or `per_page` is given; bad values are a 400. */
