@@ -19,6 +19,7 @@ export { isPlainName, jailPathIn, parseJailPath, type JailPath } from './jail-pa
 export type { FileKind, JailStats } from './jail-stats.js'
 export { JailWriteStream } from './jail-write-stream.js'
 export { mapLimited } from './map-limited.js'
+export { lossyName } from './name-bytes.js'
 export { Quota, Reservation } from './quota.js'
 export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'
 export {

@@ -1,4 +1,5 @@
 import { jailError } from './errors.js'
+import { nameByteLength } from './name-bytes.js'
 
 /** Linux limits: NAME_MAX for one component, PATH_MAX for a whole path (bytes, with the NUL). */
 export const NAME_MAX = 255
@@ -28,7 +29,7 @@ export function parseJailPath(input: unknown, ...names: readonly unknown[]): Jai
   for (const part of parts) {
     if (typeof part !== 'string' || part.includes('\0')) throw jailError('bad_path', text)
   }
-  if (Buffer.byteLength(text) >= PATH_MAX) throw jailError('name_too_long', text)
+  if (nameByteLength(text) >= PATH_MAX) throw jailError('name_too_long', text)
   const components: string[] = []
   for (const part of (parts as string[]).flatMap((p) => p.split('/'))) {
     if (part === '' || part === '.') continue
@@ -37,7 +38,7 @@ export function parseJailPath(input: unknown, ...names: readonly unknown[]): Jai
       components.pop()
       continue
     }
-    if (Buffer.byteLength(part) > NAME_MAX) throw jailError('name_too_long', text)
+    if (nameByteLength(part) > NAME_MAX) throw jailError('name_too_long', text)
     components.push(part)
   }
   return { input: text, components, relative: components.join('/') }
@@ -59,6 +60,6 @@ export function isPlainName(name: string): boolean {
     name !== '..' &&
     !name.includes('/') &&
     !name.includes('\0') &&
-    Buffer.byteLength(name) <= NAME_MAX
+    nameByteLength(name) <= NAME_MAX
   )
 }

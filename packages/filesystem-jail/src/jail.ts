@@ -18,8 +18,10 @@ import {
   O_NONBLOCK,
   O_PATH,
   procFd,
+  procPath,
 } from './backend/backend.js'
 import { closeFd, closeQuietly, fstatFd, openFd } from './backend/fd.js'
+import { readDirectory } from './backend/read-directory.js'
 import { selectBackend } from './backend/select-backend.js'
 import { copyNameCandidates } from './copy-name.js'
 import { Denylist } from './denylist.js'
@@ -36,6 +38,7 @@ import { isPlainName, type JailPath, parseJailPath } from './jail-path.js'
 import type { JailStats } from './jail-stats.js'
 import { JailWriteStream } from './jail-write-stream.js'
 import { mapLimited } from './map-limited.js'
+import { decodeName, lossyName, mayBeLossy } from './name-bytes.js'
 import { Quota } from './quota.js'
 import { walkDiskUsage } from './walk-disk-usage.js'
 
@@ -91,6 +94,10 @@ export interface JailReadable {
 }
 
 export interface JailEntry {
+  /**
+   * The entry's name, lossless: bytes that are not UTF-8 are carried as escapes, so the name can
+   * be passed back to the jail as it is. Show it (and send it on the wire) through `lossyName`.
+   */
   readonly name: string
   readonly stats: JailStats
 }
@@ -166,7 +173,7 @@ export class Jail {
     const backend = await selectBackend(options.mode ?? 'auto')
     const rootFd = await openFd(root, O_PATH | O_DIRECTORY)
     try {
-      const rootReal = await fs.readlink(procFd(rootFd))
+      const rootReal = decodeName(await fs.readlink(procFd(rootFd), { encoding: 'buffer' }))
       return new Jail({ root, rootFd, rootReal, backend, options })
     } catch (error) {
       await closeQuietly(rootFd)
@@ -230,10 +237,10 @@ export class Jail {
     const rootFd = this.#acquire(p)
     let dirFd: number | undefined
     try {
-      dirFd = await this.#backend.openPath(rootFd, p.components, false, true)
-      const dir = await fs.opendir(procFd(dirFd), { bufferSize: batchSize })
+      const components = await this.#onDisk(rootFd, p.components)
+      dirFd = await this.#backend.openPath(rootFd, components, false, true)
       let names: string[] = []
-      for await (const entry of dir) {
+      for await (const entry of readDirectory(dirFd, batchSize)) {
         names.push(entry.name)
         if (names.length >= batchSize) {
           yield* await this.#statAll(dirFd, names)
@@ -378,7 +385,7 @@ export class Jail {
     const p = parseJailPath(path)
     await this.#run(p, async (rootFd) => {
       try {
-        await closeFd(await this.#mkdirs(rootFd, p.components))
+        await closeFd(await this.#mkdirs(rootFd, await this.#onDisk(rootFd, p.components)))
       } catch (error) {
         if (errnoOf(error) !== 'ENOTDIR' && errnoOf(error) !== 'EEXIST') throw error
         const last = await this.stat(path).catch(() => undefined)
@@ -468,7 +475,7 @@ export class Jail {
           : copyNameCandidates(name, new Date(this.#clock.now()))
         reservation = this.quota.reserve(stats.size, p.input)
         tempName = temporaryName()
-        await fs.copyFile(procFd(srcFd), procFd(dirFd, tempName), fs.constants.COPYFILE_EXCL)
+        await fs.copyFile(procFd(srcFd), procPath(dirFd, tempName), fs.constants.COPYFILE_EXCL)
         const tempFd = await this.#backend.openAt(dirFd, tempName, O_PATH, 0)
         try {
           await this.#setOwnerAndMode(tempFd, stats.mode & 0o777)
@@ -594,6 +601,45 @@ export class Jail {
     return this.#run(parseJailPath(''), fn)
   }
 
+  /**
+   * `components` with each lossy spelling replaced by the name on disk it stands for. A listing
+   * shows a name that is not UTF-8 with U+FFFD for each byte that is not (lossyName), and the
+   * client sends it back so: such a component is looked up in its directory, and when exactly
+   * one entry reads that way it is named by its real bytes. A component that exists as written,
+   * or that reads the same as no entry or several, stays as written (and is then found, or not).
+   */
+  async #onDisk(rootFd: number, components: readonly string[]): Promise<readonly string[]> {
+    if (!components.some(mayBeLossy)) return components
+    const resolved: string[] = []
+    for (const component of components) {
+      resolved.push(
+        mayBeLossy(component) ? await this.#nameOnDisk(rootFd, resolved, component) : component,
+      )
+    }
+    return resolved
+  }
+
+  async #nameOnDisk(rootFd: number, parent: readonly string[], shown: string): Promise<string> {
+    let dirFd: number
+    try {
+      dirFd = await this.#backend.openPath(rootFd, parent, true, true)
+    } catch {
+      return shown
+    }
+    try {
+      if (await this.#lstatMaybe(dirFd, shown)) return shown
+      let match: string | undefined
+      for await (const { name } of readDirectory(dirFd)) {
+        if (name === shown || lossyName(name) !== shown) continue
+        if (match !== undefined) return shown
+        match = name
+      }
+      return match ?? shown
+    } finally {
+      await closeQuietly(dirFd)
+    }
+  }
+
   // The root descriptor is closed only when no operation holds it: a number closed under a
   // running operation could be reused by another open and name a different directory.
   #acquire(p: JailPath): number {
@@ -613,9 +659,10 @@ export class Jail {
     p: JailPath,
     create: boolean,
   ): Promise<{ dirFd: number; name: string }> {
-    const name = p.components.at(-1)
+    const components = await this.#onDisk(rootFd, p.components)
+    const name = components.at(-1)
     if (name === undefined) throw jailError('root', p.input)
-    const parent = p.components.slice(0, -1)
+    const parent = components.slice(0, -1)
     const dirFd = create
       ? await this.#mkdirs(rootFd, parent)
       : await this.#backend.openPath(rootFd, parent, true, true)
@@ -705,7 +752,7 @@ export class Jail {
     if (this.#denylist.empty) return p.relative
     this.#checkDeniedPath(p, isDir)
     // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
-    const dir = await fs.readlink(procFd(dirFd))
+    const dir = decodeName(await fs.readlink(procFd(dirFd), { encoding: 'buffer' }))
     let relative: string
     if (dir === this.#rootReal) relative = name
     else if (dir.startsWith(`${this.#rootReal}/`)) {
@@ -717,9 +764,8 @@ export class Jail {
 
   /** The first entry beneath the directory `fd` denied under any of the `prefixes`. */
   async #findDenied(fd: number, prefixes: readonly string[]): Promise<string | undefined> {
-    const dir = await fs.opendir(procFd(fd), { bufferSize: 256 })
-    for await (const entry of dir) {
-      const isDir = entry.isDirectory()
+    for await (const entry of readDirectory(fd)) {
+      const isDir = entry.isDirectory
       for (const prefix of prefixes) {
         const relative = `${prefix}/${entry.name}`
         if (this.#denylist.isDenied(relative, isDir)) return relative
@@ -770,9 +816,7 @@ export class Jail {
     }
     try {
       const names: string[] = []
-      for await (const entry of await fs.opendir(procFd(fd), { bufferSize: 256 })) {
-        names.push(entry.name)
-      }
+      for await (const entry of readDirectory(fd)) names.push(entry.name)
       // Entries are unlinked a few at a time and subdirectories entered one after the other, so
       // the descriptors held stay at one per level plus REMOVE_CONCURRENCY, however wide the tree.
       const subdirectories: { name: string; stats: JailStats; relative: string }[] = []

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-import { Jail, type JailMode, type JailOptions } from '@node/filesystem-jail'
+import { Jail, lossyName, type JailMode, type JailOptions } from '@node/filesystem-jail'
 
 import {
   type Arena,
@@ -368,6 +368,74 @@ describe.each(MODES)('Jail under attack (%s mode)', (mode) => {
       expect(usage).toBe(4) // bait.txt
       expect(await readdir(arena.root)).not.toContain('pipe')
       expect(writer?.exitCode).toBeNull()
+    })
+  })
+
+  describe('names that are not UTF-8, made by the game process', () => {
+    // A name as raw bytes below the root: the game process writes whatever bytes it likes.
+    const raw = (...parts: (string | number[])[]): Buffer =>
+      Buffer.concat([
+        Buffer.from(`${arena.root}/`),
+        ...parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))),
+      ])
+
+    beforeEach(async () => {
+      await mkdir(raw('dir'))
+      await writeFile(raw('dir/bad', [0xff, 0xfe]), 'bad bytes')
+      await mkdir(raw('dir/sub', [0xe2, 0x82]))
+      await writeFile(raw('dir/sub', [0xe2, 0x82], '/inner.txt'), 'inner')
+      await writeFile(raw('dir/emoji', [0xf0, 0x9f, 0x98], '.txt'), '1234567890')
+      await writeFile(raw('dir/ok.txt'), 'ok')
+    })
+
+    const listed = async (dir: string): Promise<string[]> => {
+      const names: string[] = []
+      for await (const entry of jail.list(dir)) names.push(lossyName(entry.name))
+      return names.sort()
+    }
+
+    it('lists them in the reference lossy form, one U+FFFD per byte that is not UTF-8', async () => {
+      expect(await listed('dir')).toEqual([
+        'bad\uFFFD\uFFFD',
+        'emoji\uFFFD\uFFFD\uFFFD.txt',
+        'ok.txt',
+        'sub\uFFFD\uFFFD',
+      ])
+    })
+
+    it('reads, renames, removes and measures them by that name', async () => {
+      await reopen({ diskCheckIntervalMs: 60_000 })
+      expect(await jail.diskUsage('fresh')).toBe(4 + 9 + 5 + 10 + 2)
+      expect(await text((await jail.openRead('dir/bad\uFFFD\uFFFD')).stream)).toBe('bad bytes')
+      expect(await text((await jail.openRead('dir/sub\uFFFD\uFFFD/inner.txt')).stream)).toBe(
+        'inner',
+      )
+
+      await jail.rename('dir/emoji\uFFFD\uFFFD\uFFFD.txt', 'dir/renamed.txt')
+      await jail.remove('dir/bad\uFFFD\uFFFD')
+
+      expect(await listed('dir')).toEqual(['ok.txt', 'renamed.txt', 'sub\uFFFD\uFFFD'])
+      expect(await readFile(path.join(arena.root, 'dir/renamed.txt'), 'utf8')).toBe('1234567890')
+    })
+
+    it('removes a directory holding them', async () => {
+      await jail.remove('dir')
+
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+    })
+
+    it('acts on none of two names that read the same', async () => {
+      await writeFile(raw('dir/bad', [0xfe, 0xff]), 'other bytes')
+
+      expect(await outcome(jail.remove('dir/bad\uFFFD\uFFFD'))).toBe('ok')
+
+      expect(await listed('dir')).toEqual([
+        'bad\uFFFD\uFFFD',
+        'bad\uFFFD\uFFFD',
+        'emoji\uFFFD\uFFFD\uFFFD.txt',
+        'ok.txt',
+        'sub\uFFFD\uFFFD',
+      ])
     })
   })
 

@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
-import { link, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { promisify } from 'node:util'
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
@@ -16,6 +18,7 @@ import { headerValues, rawResponseHead } from './raw-http.js'
 // secret; afterwards neither tree may have changed (nothing read, written or deleted outside,
 // nothing lost inside), and the secret never appears in a response.
 const SECRET = 'TOP-SECRET-OUTSIDE'
+const run = promisify(execFile)
 
 async function seed(h: FilesHarness): Promise<void> {
   await writeFile(path.join(h.outside, 'secret'), SECRET)
@@ -730,5 +733,88 @@ describe('file names in response headers', () => {
     const token = h.mint('file-download', { file_path: `/${name}` })
 
     await expectSafeDisposition(`${h.base}/download/file?token=${token}`, name)
+  })
+})
+
+describe('names that are not UTF-8, made by the game process', () => {
+  let h: FilesHarness
+  const raw = (...parts: (string | number[])[]): Buffer =>
+    Buffer.concat([Buffer.from(`${h.root}/`), ...parts.map((part) => Buffer.from(part))])
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+    })
+    await mkdir(raw('dir'))
+    await writeFile(raw('dir/bad', [0xff, 0xfe]), 'bad bytes')
+    await mkdir(raw('dir/sub', [0xe2, 0x82]))
+    await writeFile(raw('dir/sub', [0xe2, 0x82], '/inner.txt'), 'inner')
+    await writeFile(raw('dir/ok.txt'), 'ok')
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  async function listed(directory: string): Promise<string[]> {
+    const res = await h.call(
+      'GET',
+      `/files/list-directory?directory=${encodeURIComponent(directory)}`,
+    )
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { name: string }[]).map((entry) => entry.name).sort()
+  }
+
+  it('lists them in the reference lossy form, one U+FFFD per byte that is not UTF-8', async () => {
+    const body = await (await h.call('GET', '/files/list-directory?directory=dir')).arrayBuffer()
+
+    expect(await listed('dir')).toEqual(['bad\uFFFD\uFFFD', 'ok.txt', 'sub\uFFFD\uFFFD'])
+    // Valid UTF-8 on the wire: no lone surrogate escapes a JSON parser would refuse.
+    expect(Buffer.from(body).toString('utf8')).not.toMatch(/\\ud[89a-f]/i)
+    expect(await listed('dir/sub\uFFFD\uFFFD')).toEqual(['inner.txt'])
+  })
+
+  it('deletes and renames them by that name', async () => {
+    const renamed = await h.call('PUT', '/files/rename', {
+      root: '/dir',
+      files: [{ from: 'sub\uFFFD\uFFFD', to: 'sub-fixed' }],
+    })
+    const deleted = await h.call('POST', '/files/delete', {
+      root: '/dir',
+      files: ['bad\uFFFD\uFFFD'],
+    })
+
+    expect(renamed.status).toBe(204)
+    expect(deleted.status).toBe(204)
+    expect(await listed('dir')).toEqual(['ok.txt', 'sub-fixed'])
+    expect(await readFile(path.join(h.root, 'dir/sub-fixed/inner.txt'), 'utf8')).toBe('inner')
+  })
+
+  it('deletes a directory holding them', async () => {
+    const res = await h.call('POST', '/files/delete', { root: '/', files: ['dir'] })
+
+    expect(res.status).toBe(204)
+    expect(await snapshot(h.root)).toEqual({})
+  })
+
+  it('archives them under their own bytes', async () => {
+    const res = await h.call('POST', '/files/compress', { root: '/', files: ['dir'] })
+    expect(res.status).toBe(200)
+    const archive = ((await res.json()) as { name: string }).name
+    const out = path.join(h.temp.path, 'extracted')
+    await mkdir(out)
+
+    await run('tar', ['-xzf', path.join(h.root, archive), '-C', out])
+
+    const names = await readdir(`${out}/dir`, { encoding: 'buffer' })
+    expect(names.map((name) => name.toString('hex')).sort()).toEqual(
+      [
+        Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]),
+        Buffer.from('ok.txt'),
+        Buffer.from([0x73, 0x75, 0x62, 0xe2, 0x82]),
+      ]
+        .map((name) => name.toString('hex'))
+        .sort(),
+    )
   })
 })
