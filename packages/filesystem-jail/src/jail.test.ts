@@ -346,6 +346,22 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
       expect(await readFile(path.join(root, 'b.txt'), 'utf8')).toBe('b')
     })
 
+    it('refuses to move a directory into itself, by name or through a link', async () => {
+      await mkdir(path.join(root, 'world/region'), { recursive: true })
+      await symlink('world', path.join(root, 'world-link'))
+      const INTO_ITSELF = {
+        code: 'BAD_REQUEST',
+        message: 'Cannot perform that action: a directory cannot be moved into itself.',
+        reason: 'into_itself',
+      }
+
+      expect(await failure(jail.rename('world', 'world/new/world'))).toMatchObject(INTO_ITSELF)
+      expect(await failure(jail.rename('world', 'world-link/region/w'))).toMatchObject(INTO_ITSELF)
+
+      // (readdir lists the link's view of the directory too.)
+      expect(await tree(root)).toEqual(['world', 'world-link', 'world-link/region', 'world/region'])
+    })
+
     it('reports a missing source as not found and refuses the root', async () => {
       expect((await failure(jail.rename('missing', 'b'))).code).toBe('NOT_FOUND')
       expect((await failure(jail.rename('/', 'b'))).reason).toBe('root')

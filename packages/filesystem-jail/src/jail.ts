@@ -418,6 +418,9 @@ export class Jail {
       try {
         const stats = await this.#backend.lstatAt(src.dirFd, src.name)
         const isDir = stats.kind === 'directory'
+        // Refused before any parent of `to` is made; through a link the kernel says so (EINVAL).
+        if (isDir && b.relative.startsWith(`${a.relative}/`))
+          throw jailError('into_itself', b.input)
         this.#checkDeniedPath(a, isDir)
         this.#checkDeniedPath(b, isDir)
         const realA = await this.#checkDenied(a, src.dirFd, src.name, isDir)
@@ -437,7 +440,11 @@ export class Jail {
         await this.#backend
           .renameAt(src.dirFd, src.name, dst.dirFd, dst.name, true)
           .catch((error: unknown) => {
-            throw errnoOf(error) === 'EEXIST' ? jailError('exists', b.input) : error
+            if (errnoOf(error) === 'EEXIST') throw jailError('exists', b.input, { cause: error })
+            if (isDir && errnoOf(error) === 'EINVAL') {
+              throw jailError('into_itself', b.input, { cause: error })
+            }
+            throw error
           })
       } finally {
         await closeQuietly(src.dirFd, dst?.dirFd)

@@ -178,6 +178,30 @@ describe('archive attacks', () => {
     await expect(readFile('/tmp/pwn-abs')).rejects.toThrow()
   })
 
+  const text = 'motd=A Minecraft Server\nmax-players=20\nonline-mode=true\n'
+  it.each([
+    ['a stored entry whose bytes fail its CRC-32', { corrupt: true }],
+    ['a deflated entry whose bytes fail its CRC-32', { corrupt: true, deflate: true }],
+    ['an entry that inflates past its declared size', { deflate: true, declaredSize: 10 }],
+    ['an entry that inflates short of its declared size', { deflate: true, declaredSize: 500 }],
+  ] as const)('refuses %s with the 400, keeping the old file', async (_name, lie) => {
+    h = await start()
+    await writeFile(path.join(h.root, 'server.properties'), 'motd=original\n')
+    await writeFile(
+      path.join(h.root, 'evil.zip'),
+      zip([{ name: 'server.properties', data: text, ...lie }]),
+    )
+    const before = await snapshot(h.root)
+
+    const res = await h.call('POST', '/files/decompress', { root: '/', file: 'evil.zip' })
+
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'The archive provided is in a format Wings does not understand.',
+    )
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+
   it('stops a bomb at the quota, leaving nothing of it', async () => {
     h = await start({ diskLimitBytes: 1024 * 1024 })
     // 32 MiB of zeros packs into a few dozen KiB.

@@ -818,3 +818,33 @@ describe('names that are not UTF-8, made by the game process', () => {
     )
   })
 })
+
+describe('safe refusals are answered 4xx, never 500', () => {
+  let h: FilesHarness
+
+  beforeEach(async () => {
+    h = await FilesHarness.start()
+    await mkdir(path.join(h.root, 'data/sub'), { recursive: true })
+    await writeFile(path.join(h.root, 'data/world.dat'), 'world')
+    await symlink('data', path.join(h.root, 'data-link'))
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  it.each([
+    ['into its own subtree', 'data', 'data/sub/data'],
+    ['into itself through a link inside the root', 'data', 'data-link/moved'],
+  ])('renaming a directory %s is the 400', async (_name, from, to) => {
+    const before = await snapshot(h.root)
+
+    const res = await h.call('PUT', '/files/rename', { root: '/', files: [{ from, to }] })
+
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: 'Cannot perform that action: a directory cannot be moved into itself.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})

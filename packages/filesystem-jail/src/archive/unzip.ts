@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { crc32 } from 'node:zlib'
 
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 
@@ -81,14 +82,26 @@ export async function extractZip(
           size: entry.uncompressedSize,
         })
         const source = await openEntry(zip, entry)
-        const counting = (async function* () {
-          for await (const chunk of source as AsyncIterable<Buffer>) {
-            bytes += chunk.length
-            options.onProgress?.(bytes)
-            yield chunk
+        // The entry is named only once all of it was read and its CRC-32 and size matched the
+        // headers: a corrupt entry fails the write, and the file it would replace is kept.
+        const checked = (async function* () {
+          let crc = 0
+          try {
+            for await (const chunk of source as AsyncIterable<Buffer>) {
+              crc = crc32(chunk, crc)
+              bytes += chunk.length
+              options.onProgress?.(bytes)
+              yield chunk
+            }
+          } catch (error) {
+            // yauzl's own checks: inflate errors, more or fewer bytes than declared.
+            throw new CorruptArchiveError(error)
+          }
+          if (crc >>> 0 !== entry.crc32 >>> 0) {
+            throw new CorruptArchiveError(new Error(`CRC-32 mismatch in ${entry.fileName}`))
           }
         })()
-        await pipeline(counting, writer, options.signal ? { signal: options.signal } : {})
+        await pipeline(checked, writer, options.signal ? { signal: options.signal } : {})
         written++
       } catch (error) {
         if (jailFaultOf(error)?.reason === 'denied') skipped++
