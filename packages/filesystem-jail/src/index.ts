@@ -20,7 +20,8 @@ export type { FileKind, JailStats } from './jail-stats.js'
 export { JailWriteStream } from './jail-write-stream.js'
 export { mapLimited } from './map-limited.js'
 export { lossyName } from './name-bytes.js'
-export { Quota, Reservation } from './quota.js'
+export { Quota, Reservation, type QuotaOptions } from './quota.js'
+export { VolumeReserve, type VolumeReserveOptions } from './volume-reserve.js'
 export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'
 export {
   ARCHIVE_MESSAGES,

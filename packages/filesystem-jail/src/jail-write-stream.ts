@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import fs from 'node:fs'
-import { Writable } from 'node:stream'
+import { type Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
 
 import type { Backend } from './backend/backend.js'
@@ -101,6 +102,23 @@ export class JailWriteStream extends Writable {
   }
 
   /**
+   * Pipes `source` into this file. Settles once the file is complete (named, or staged) or,
+   * when anything failed, once its temporary file is gone: a caller answering right after a
+   * failure never shows it.
+   */
+  async pipeFrom(
+    source: Readable | AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await pipeline(source, this, signal ? { signal } : {})
+    } catch (error) {
+      await this.discard()
+      throw error
+    }
+  }
+
+  /**
    * Gives a staged file its name (the rename a plain stream does when it finishes). Rejects
    * unless the stream was opened `staged` and has finished; a failed rename removes the file.
    */
@@ -131,8 +149,9 @@ export class JailWriteStream extends Writable {
 
   async #append(chunks: Buffer[]): Promise<void> {
     const bytes = chunks.reduce((sum, c) => sum + c.length, 0)
-    // Admit first: a write that would pass the limit never reaches the disk.
-    this.#t.reservation.growTo(this.#written + bytes - this.#t.freed)
+    // Admit first: a write that would pass the limit or eat into the volume's reserve never
+    // reaches the disk.
+    this.#t.reservation.admitWrite(this.#written + bytes - this.#t.freed)
     this.#written += bytes
     let pending = chunks.filter((c) => c.length > 0)
     while (pending.length > 0) {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 
 import {
   BadRequestError,
@@ -40,6 +39,7 @@ import { JailWriteStream } from './jail-write-stream.js'
 import { mapLimited } from './map-limited.js'
 import { decodeName, lossyName, mayBeLossy } from './name-bytes.js'
 import { Quota } from './quota.js'
+import type { VolumeReserve } from './volume-reserve.js'
 import { walkDiskUsage } from './walk-disk-usage.js'
 
 /** The uid and gid given to everything the jail creates (Wings: the daemon's user). */
@@ -59,6 +59,11 @@ export interface JailOptions {
   readonly diskLimitBytes?: number
   /** `system.disk_check_interval` in ms (default 150 000); 0 disables usage walks. */
   readonly diskCheckIntervalMs?: number
+  /**
+   * The node's free-space reserve (`system.disk_reserve`), shared by every jail on the volume:
+   * no write through this jail may leave less free space than it keeps.
+   */
+  readonly reserve?: VolumeReserve
   readonly clock?: Clock
   readonly logger?: Logger
 }
@@ -164,13 +169,18 @@ export class Jail {
       clock: this.#clock,
       logger: this.#logger,
     })
-    this.quota = new Quota({ limitBytes: options.diskLimitBytes ?? 0, usage })
+    this.quota = new Quota({
+      limitBytes: options.diskLimitBytes ?? 0,
+      usage,
+      ...(options.reserve ? { reserve: options.reserve } : {}),
+    })
   }
 
   /** Opens the jail on an existing directory (the server's data directory, trusted config). */
   static async open(root: string, options: JailOptions = {}): Promise<Jail> {
     if (options.owner) checkOwner(options.owner.uid, options.owner.gid)
     const backend = await selectBackend(options.mode ?? 'auto')
+    await options.reserve?.ready()
     const rootFd = await openFd(root, O_PATH | O_DIRECTORY)
     try {
       const rootReal = decodeName(await fs.readlink(procFd(rootFd), { encoding: 'buffer' }))
@@ -376,7 +386,7 @@ export class Jail {
     const size = bytes instanceof Uint8Array ? bytes.length : options.size
     const writer = await this.openWrite(path, { ...options, size })
     const source = bytes instanceof Uint8Array ? Readable.from([bytes]) : bytes
-    await pipeline(source, writer, options.signal ? { signal: options.signal } : {})
+    await writer.pipeFrom(source, options.signal)
     return writer.stats ?? (await this.stat(path))
   }
 
@@ -481,6 +491,7 @@ export class Jail {
           ? [options.name]
           : copyNameCandidates(name, new Date(this.#clock.now()))
         reservation = this.quota.reserve(stats.size, p.input)
+        reservation.admitWrite(stats.size)
         tempName = temporaryName()
         await fs.copyFile(procFd(srcFd), procPath(dirFd, tempName), fs.constants.COPYFILE_EXCL)
         const tempFd = await this.#backend.openAt(dirFd, tempName, O_PATH, 0)

@@ -11,7 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-import { Jail, lossyName, type JailMode, type JailOptions } from '@node/filesystem-jail'
+import {
+  compressFiles,
+  decompressArchive,
+  Jail,
+  lossyName,
+  VolumeReserve,
+  type JailMode,
+  type JailOptions,
+} from '@node/filesystem-jail'
 
 import {
   type Arena,
@@ -25,6 +33,20 @@ import {
 } from './fixtures.js'
 
 const MODES: readonly JailMode[] = ['openat2', 'walk']
+
+/** A .tar.gz of small text files, built by tar(1). */
+async function tarGzOf(files: Record<string, string>): Promise<Buffer> {
+  const arena = await createArena()
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      await writeFile(path.join(arena.root, name), content)
+    }
+    await run('tar', ['-czf', path.join(arena.dir, 'a.tar.gz'), '-C', arena.root, '.'])
+    return await readFile(path.join(arena.dir, 'a.tar.gz'))
+  } finally {
+    await arena.remove()
+  }
+}
 const NOT_FOUND = {
   code: 'NOT_FOUND',
   message: 'The requested resources was not found on the system.',
@@ -465,6 +487,61 @@ describe.each(MODES)('Jail under attack (%s mode)', (mode) => {
 
       expect(await readdir(arena.root)).toEqual(['bait.txt'])
       expect(peak - idle).toBeLessThan(40)
+    })
+  })
+
+  describe('the volume reserve', () => {
+    const MIB = 1024 * 1024
+    const QUOTA = {
+      code: 'QUOTA_EXCEEDED',
+      message: 'There is not enough disk space available to perform that action.',
+    }
+
+    it('refuses every write path when the volume holds less than it keeps', async () => {
+      // The real volume, measured with statfs: no disk has this much free.
+      const reserve = new VolumeReserve({ path: arena.root, reserveBytes: 2 ** 52 })
+      await reopen({ reserve })
+      await writeFile(path.join(arena.root, 'small.txt'), 'small')
+      await writeFile(path.join(arena.root, 'a.tar.gz'), await tarGzOf({ 'x.txt': 'x' }))
+      const before = await snapshot(arena.root)
+
+      const results = {
+        writeFile: await outcome(jail.writeFile('new.txt', 'x')),
+        stream: await outcome(jail.writeFile('new.bin', Readable.from([Buffer.from('x')]))),
+        copy: await outcome(jail.copy('small.txt')),
+        compress: await outcome(compressFiles(jail, { directory: '', files: ['small.txt'] })),
+        decompress: await outcome(decompressArchive(jail, { directory: '', file: 'a.tar.gz' })),
+      }
+
+      for (const result of Object.values(results)) expect(result).toMatchObject(QUOTA)
+      expect(await snapshot(arena.root)).toMatchObject(before)
+      expect(Object.keys(await snapshot(arena.root)).filter((k) => k.includes('.jail-'))).toEqual(
+        [],
+      )
+    })
+
+    it('lets writes use what is free above it, and stops one that would eat into it', async () => {
+      // A volume with 10 MiB free, measured once: 2 MiB may be written above 8 MiB kept.
+      const reserve = new VolumeReserve({
+        path: arena.root,
+        reserveBytes: 8 * MIB,
+        refreshMs: Number.POSITIVE_INFINITY,
+        measure: () => Promise.resolve(10 * MIB),
+      })
+      await reopen({ reserve })
+
+      await jail.writeFile('a.bin', Buffer.alloc(1.5 * MIB, 1))
+      const copy = await outcome(jail.copy('a.bin'))
+      const stream = await outcome(
+        jail.writeFile('b.bin', Readable.from([Buffer.alloc(256 * 1024), Buffer.alloc(MIB)])),
+      )
+      await jail.writeFile('c.bin', Buffer.alloc(256 * 1024))
+
+      expect(copy).toMatchObject(QUOTA)
+      expect(stream).toMatchObject(QUOTA)
+      expect((await readdir(arena.root)).sort()).toEqual(['a.bin', 'bait.txt', 'c.bin'])
+      // The failed stream's first 256 KiB stay counted until the volume is measured again.
+      expect(reserve.available()).toBe(0)
     })
   })
 

@@ -1,9 +1,10 @@
 import { once } from 'node:events'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import path from 'node:path'
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { parse, stringify } from 'yaml'
 import { sampleFixture } from '@node/panel-sim'
 
 import { headerValues, rawResponseHead } from '../files/raw-http.js'
@@ -205,5 +206,29 @@ describe('uploads cut short', () => {
     req.destroy()
 
     await expect.poll(tree, { timeout: 10_000 }).toEqual(before)
+  })
+})
+
+// Last: it restarts the daemon with another configuration.
+describe('the disk reserve of the node', () => {
+  it('refuses a write that would leave less than system.disk_reserve free on the volume', async () => {
+    const config = parse(await readFile(node.configPath, 'utf8')) as {
+      system: Record<string, unknown>
+    }
+    // 1 PiB, in MiB: more than this volume has free.
+    config.system['disk_reserve'] = 2 ** 30
+    await writeFile(node.configPath, stringify(config), { mode: 0o600 })
+    await node.restart()
+    const before = await tree()
+
+    const res = await node.request('POST', `/api/servers/${SERVER}/files/write?file=reserved.txt`, {
+      body: 'x',
+    })
+
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'There is not enough disk space available to perform that action.',
+    )
+    expect(await tree()).toEqual(before)
   })
 })

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
-import { compressFiles, decompressArchive } from '@node/filesystem-jail'
+import { compressFiles, decompressArchive, VolumeReserve } from '@node/filesystem-jail'
 
 import { tarGz } from './archive-fixtures.js'
 import { FilesHarness, NODE_TOKEN, SERVER_UUID, snapshot } from './harness.js'
@@ -845,6 +845,65 @@ describe('safe refusals are answered 4xx, never 500', () => {
     expect(await res.json()).toMatchObject({
       error: 'Cannot perform that action: a directory cannot be moved into itself.',
     })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})
+
+describe('the volume reserve on every write path', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+
+  beforeAll(async () => {
+    origin = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '6' })
+      res.end('pulled')
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    // More than any disk holds: every write must refuse, on a server without a disk limit.
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+      allowInternalDownloads: true,
+      reserve: new VolumeReserve({ path: '/', reserveBytes: 2 ** 52 }),
+    })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+    await writeFile(path.join(h.root, 'pack.tar.gz'), tarGz([{ name: 'x.txt', data: 'x' }]))
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await once(origin, 'close')
+    await h.close()
+  })
+
+  const pullUrl = (): string => `http://127.0.0.1:${(origin.address() as AddressInfo).port}/p.txt`
+  it.each([
+    ['write', (h: FilesHarness) => h.call('POST', '/files/write?file=new.txt', 'x')],
+    ['upload', (h: FilesHarness) => upload(h, '/', 'up.txt')],
+    ['copy', (h: FilesHarness) => h.call('POST', '/files/copy', { location: 'keep.txt' })],
+    [
+      'compress',
+      (h: FilesHarness) => h.call('POST', '/files/compress', { root: '/', files: ['keep.txt'] }),
+    ],
+    [
+      'decompress',
+      (h: FilesHarness) => h.call('POST', '/files/decompress', { root: '/', file: 'pack.tar.gz' }),
+    ],
+    [
+      'pull',
+      (h: FilesHarness) =>
+        h.call('POST', '/files/pull', { url: pullUrl(), root: '/', foreground: true }),
+    ],
+  ])('%s is refused with the disk-space 400, writing nothing', async (_name, run) => {
+    const before = await snapshot(h.root)
+
+    const res = await run(h)
+
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'There is not enough disk space available to perform that action.',
+    )
     expect(await snapshot(h.root)).toEqual(before)
   })
 })

@@ -1,5 +1,4 @@
 import { pipeline, Readable } from 'node:stream'
-import { pipeline as pipelineAsync } from 'node:stream/promises'
 
 import { jailError, jailFaultOf } from '../errors.js'
 import type { Jail } from '../jail.js'
@@ -58,7 +57,7 @@ export async function compressFiles(
     onProgress: options.onProgress,
   })
   const writer = await jail.openWrite(target, { exclusive: true, mode: 0o644 })
-  await pipelineAsync(stream, writer, options.signal ? { signal: options.signal } : {})
+  await writer.pipeFrom(stream, options.signal)
   return { path: target }
 }
 

@@ -151,7 +151,13 @@ export class RemoteDownloads {
       const name = targetName(request, response, url)
       const target = jailPathIn(request.directory, name)
       const writer = await jail.openWrite(target, { size: length })
-      await pipeline(response, countBytes(download, length), writer, { signal })
+      try {
+        await pipeline(response, countBytes(download, length), writer, { signal })
+      } catch (error) {
+        // Settles once the temporary file is gone: a failed pull never shows half a file.
+        await writer.discard()
+        throw error
+      }
       this.#logger.info('remote file downloaded', { url: request.url.href, path: target })
       return { path: target, name, stats: writer.stats ?? (await jail.stat(target)) }
     } finally {

@@ -159,7 +159,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       }
       throw err
     }
-    await pipeline(req, writer)
+    await writer.pipeFrom(req)
     res.status(204).end()
   })
 
