@@ -123,6 +123,23 @@ const DIR_MODE = 0o755
 const FILE_MODE = 0o644
 const STAT_CONCURRENCY = 32
 const REMOVE_CONCURRENCY = 8
+/**
+ * Directory levels a walk (removal, deny-list search) holds one descriptor each for, as the usage
+ * walk does; a hostile tree thousands of levels deep cannot exhaust descriptors below it.
+ */
+const MAX_HELD_DEPTH = 128
+/** Components resolved per openPath when a deep path is reopened. */
+const PATH_CHUNK = 32
+
+/** What one removal has freed and met; `top` and `moved` are set while a directory is removed. */
+interface RemoveState {
+  freed: number
+  denied: string | undefined
+  /** The directory being removed (a descriptor), into which too-deep subtrees are moved. */
+  top?: number
+  /** Subtrees moved into `top` under temporary names, still to be removed. */
+  moved?: { name: string; stats: JailStats; relative: string }[]
+}
 
 /**
  * One server's files, every operation confined to `root`. Built on descriptors: each path is
@@ -561,7 +578,7 @@ export class Jail {
             await closeQuietly(fd)
           }
         }
-        const state = { freed: 0, denied: undefined as string | undefined }
+        const state: RemoveState = { freed: 0, denied: undefined }
         try {
           await this.#removeEntry(dirFd, name, stats, real, state)
         } finally {
@@ -780,30 +797,76 @@ export class Jail {
     return relative
   }
 
-  /** The first entry beneath the directory `fd` denied under any of the `prefixes`. */
+  /**
+   * The first entry beneath the directory `fd` denied under any of the `prefixes`. Each
+   * directory is read whole before its subdirectories are entered; down to MAX_HELD_DEPTH each
+   * level holds a descriptor, deeper ones are reopened by path beneath the deepest held one, so
+   * a tree of any depth holds a bounded number (at the cost of re-resolving deep paths).
+   */
   async #findDenied(fd: number, prefixes: readonly string[]): Promise<string | undefined> {
-    for await (const entry of readDirectory(fd)) {
-      const isDir = entry.isDirectory
-      for (const prefix of prefixes) {
-        const relative = `${prefix}/${entry.name}`
-        if (this.#denylist.isDenied(relative, isDir)) return relative
+    return this.#findDeniedIn(fd, [], prefixes, 0)
+  }
+
+  /** #findDenied of the directory `path` beneath the held directory `anchor`. */
+  async #findDeniedIn(
+    anchor: number,
+    path: readonly string[],
+    prefixes: readonly string[],
+    depth: number,
+  ): Promise<string | undefined> {
+    const subdirectories: string[] = []
+    const dirFd = path.length === 0 ? anchor : await this.#openBeneath(anchor, path)
+    try {
+      for await (const entry of readDirectory(dirFd)) {
+        for (const prefix of prefixes) {
+          const relative = `${prefix}/${entry.name}`
+          if (this.#denylist.isDenied(relative, entry.isDirectory)) return relative
+        }
+        if (entry.isDirectory) subdirectories.push(entry.name)
       }
-      if (!isDir) continue
-      const sub = await this.#backend
-        .openAt(fd, entry.name, O_PATH | O_DIRECTORY, 0)
-        .catch(() => undefined)
-      if (sub === undefined) continue
-      try {
-        const found = await this.#findDenied(
-          sub,
-          prefixes.map((prefix) => `${prefix}/${entry.name}`),
+    } finally {
+      if (dirFd !== anchor) await closeQuietly(dirFd)
+    }
+    for (const name of subdirectories) {
+      const below = prefixes.map((prefix) => `${prefix}/${name}`)
+      let found: string | undefined
+      if (depth + 1 >= MAX_HELD_DEPTH || path.length > 0) {
+        found = await this.#findDeniedIn(anchor, [...path, name], below, depth + 1).catch(
+          () => undefined,
         )
-        if (found !== undefined) return found
-      } finally {
-        await closeQuietly(sub)
+      } else {
+        const sub = await this.#backend
+          .openAt(anchor, name, O_PATH | O_DIRECTORY, 0)
+          .catch(() => undefined)
+        if (sub === undefined) continue
+        try {
+          found = await this.#findDeniedIn(sub, [], below, depth + 1)
+        } finally {
+          await closeQuietly(sub)
+        }
       }
+      if (found !== undefined) return found
     }
     return undefined
+  }
+
+  /**
+   * Opens the directory `path` beneath `anchor` (never following its last component), PATH_CHUNK
+   * components at a time, so that resolving a deep path never holds more descriptors than that.
+   */
+  async #openBeneath(anchor: number, path: readonly string[]): Promise<number> {
+    let fd = anchor
+    try {
+      for (let i = 0; i < path.length; i += PATH_CHUNK) {
+        const next = await this.#backend.openPath(fd, path.slice(i, i + PATH_CHUNK), false, true)
+        if (fd !== anchor) await closeQuietly(fd)
+        fd = next
+      }
+      return fd
+    } catch (error) {
+      if (fd !== anchor) await closeQuietly(fd)
+      throw error
+    }
   }
 
   async #removeEntry(
@@ -811,7 +874,7 @@ export class Jail {
     name: string,
     stats: JailStats,
     relative: string,
-    state: { freed: number; denied: string | undefined },
+    state: RemoveState,
   ): Promise<void> {
     if (stats.kind !== 'directory') {
       await this.#backend.unlinkAt(dirFd, name, false).catch((error: unknown) => {
@@ -820,6 +883,24 @@ export class Jail {
       if (stats.kind === 'file' && stats.nlink === 1) state.freed += stats.size
       return
     }
+    await this.#removeDirectory(dirFd, name, stats, relative, state, 0)
+  }
+
+  /**
+   * `rm -rf` of the directory `name` in `dirFd`, never following a link. Entries are unlinked a
+   * few at a time and subdirectories entered one after the other, one descriptor per level. A
+   * subtree deeper than MAX_HELD_DEPTH below the directory being removed (`state.top`) is first
+   * moved up into it under a temporary name and emptied from there: however wide or deep the
+   * tree, the descriptors held stay bounded, and every directory is visited once.
+   */
+  async #removeDirectory(
+    dirFd: number,
+    name: string,
+    stats: JailStats,
+    relative: string,
+    state: RemoveState,
+    depth: number,
+  ): Promise<void> {
     let fd: number
     try {
       fd = await this.#backend.openAt(dirFd, name, O_PATH | O_DIRECTORY, 0)
@@ -832,36 +913,73 @@ export class Jail {
       }
       throw error
     }
+    const top = depth === 0
+    if (top) {
+      state.top = fd
+      state.moved = []
+    }
     try {
-      const names: string[] = []
-      for await (const entry of readDirectory(fd)) names.push(entry.name)
-      // Entries are unlinked a few at a time and subdirectories entered one after the other, so
-      // the descriptors held stay at one per level plus REMOVE_CONCURRENCY, however wide the tree.
-      const subdirectories: { name: string; stats: JailStats; relative: string }[] = []
-      await mapLimited(names, REMOVE_CONCURRENCY, async (child) => {
-        const childRelative = `${relative}/${child}`
-        const childStats = await this.#lstatMaybe(fd, child)
-        if (childStats === undefined) return
-        if (this.#denylist.isDenied(childRelative, childStats.kind === 'directory')) {
-          state.denied ??= childRelative
-          return
-        }
-        if (childStats.kind === 'directory') {
-          subdirectories.push({ name: child, stats: childStats, relative: childRelative })
-        } else {
-          await this.#removeEntry(fd, child, childStats, childRelative, state)
-        }
-      })
-      for (const sub of subdirectories) {
-        await this.#removeEntry(fd, sub.name, sub.stats, sub.relative, state)
+      await this.#emptyDirectory(fd, relative, state, depth)
+      // The subtrees moved up into the top directory, emptied (and moved again) in turn.
+      const moved = top ? state.moved : undefined
+      for (let next = moved?.pop(); next !== undefined; next = moved?.pop()) {
+        if (state.denied !== undefined) break
+        await this.#removeDirectory(fd, next.name, next.stats, next.relative, state, 1)
       }
     } finally {
+      if (top) {
+        state.top = undefined
+        state.moved = undefined
+      }
       await closeQuietly(fd)
     }
     if (state.denied !== undefined) return
     await this.#backend.unlinkAt(dirFd, name, true).catch((error: unknown) => {
       if (errnoOf(error) !== 'ENOENT') throw error
     })
+  }
+
+  /** Removes everything in the directory `fd`, `depth` levels below the directory removed. */
+  async #emptyDirectory(
+    fd: number,
+    relative: string,
+    state: RemoveState,
+    depth: number,
+  ): Promise<void> {
+    const names: string[] = []
+    for await (const entry of readDirectory(fd)) names.push(entry.name)
+    const subdirectories: { name: string; stats: JailStats; relative: string }[] = []
+    await mapLimited(names, REMOVE_CONCURRENCY, async (child) => {
+      const childRelative = `${relative}/${child}`
+      const childStats = await this.#lstatMaybe(fd, child)
+      if (childStats === undefined) return
+      if (this.#denylist.isDenied(childRelative, childStats.kind === 'directory')) {
+        state.denied ??= childRelative
+        return
+      }
+      if (childStats.kind === 'directory') {
+        subdirectories.push({ name: child, stats: childStats, relative: childRelative })
+      } else {
+        await this.#removeEntry(fd, child, childStats, childRelative, state)
+      }
+    })
+    for (const sub of subdirectories) {
+      if (state.denied !== undefined) return
+      if (depth + 1 < MAX_HELD_DEPTH || state.top === undefined || state.moved === undefined) {
+        // (top and moved are always set while a directory is removed.)
+        await this.#removeDirectory(fd, sub.name, sub.stats, sub.relative, state, depth + 1)
+        continue
+      }
+      // One level deeper would hold one descriptor more: the subtree moves up instead.
+      const moved = temporaryName()
+      try {
+        await this.#backend.renameAt(fd, sub.name, state.top, moved, true)
+      } catch (error) {
+        if (errnoOf(error) === 'ENOENT') continue
+        throw error
+      }
+      state.moved.push({ name: moved, stats: sub.stats, relative: sub.relative })
+    }
   }
 
   /** Runs `fn` on an O_PATH descriptor of a checked regular file or directory at `path`. */

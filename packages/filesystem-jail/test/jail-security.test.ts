@@ -488,6 +488,43 @@ describe.each(MODES)('Jail under attack (%s mode)', (mode) => {
       expect(await readdir(arena.root)).toEqual(['bait.txt'])
       expect(peak - idle).toBeLessThan(40)
     })
+
+    it('is searched for denied files and removed with a bounded number of descriptors, however deep', async () => {
+      // 300 levels, a file in every tenth; the deny list makes removal search the tree first.
+      await reopen({ denylist: ['*.secret'] })
+      let dir = path.join(arena.root, 'deep')
+      await mkdir(dir)
+      for (let level = 0; level < 300; level++) {
+        if (level % 10 === 0) await writeFile(path.join(dir, 'f'), 'x')
+        dir = path.join(dir, 'd')
+        await mkdir(dir)
+      }
+      const idle = (await readdir('/proc/self/fd')).length
+      let settled = false
+      let peak = 0
+
+      const removed = jail.remove('deep').finally(() => (settled = true))
+      while (!settled) {
+        peak = Math.max(peak, (await readdir('/proc/self/fd')).length)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await removed
+
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+      expect(peak - idle).toBeLessThan(180)
+    })
+
+    it('still finds a denied file far below the levels that hold a descriptor', async () => {
+      await reopen({ denylist: ['*.secret'] })
+      const deepest = path.join(arena.root, 'deep', ...Array.from({ length: 200 }, () => 'd'))
+      await mkdir(deepest, { recursive: true })
+      await writeFile(path.join(deepest, 'x.secret'), 'denied')
+
+      const result = await outcome(jail.remove('deep'))
+
+      expect(result).toMatchObject({ code: 'DENIED' })
+      expect(await readFile(path.join(deepest, 'x.secret'), 'utf8')).toBe('denied')
+    })
   })
 
   describe('the volume reserve', () => {

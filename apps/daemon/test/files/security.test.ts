@@ -907,3 +907,37 @@ describe('the volume reserve on every write path', () => {
     expect(await snapshot(h.root)).toEqual(before)
   })
 })
+
+describe('a remote pull whose origin hangs up mid-body', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+
+  beforeAll(async () => {
+    origin = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': String(8 * 1024 * 1024) })
+      res.write(Buffer.alloc(64 * 1024, 1))
+      // Headers and a little of the body, then the connection is cut.
+      setImmediate(() => res.socket?.destroy())
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    h = await FilesHarness.start({ allowInternalDownloads: true })
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await once(origin, 'close')
+    await h.close()
+  })
+
+  it('fails the pull and leaves nothing, the error handled from the moment the response exists', async () => {
+    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/cut.bin`
+    for (let i = 0; i < 20; i++) {
+      const res = await h.call('POST', '/files/pull', { url, root: '/', foreground: true })
+
+      expect(res.status).toBeGreaterThanOrEqual(400)
+    }
+    expect(await snapshot(h.root)).toEqual({})
+  })
+})
