@@ -140,7 +140,8 @@ void Complete(napi_env env, napi_status, void* data) {
         napi_create_int64(env, op->result, &value);
         break;
       case Kind::kString:
-        napi_create_string_utf8(env, op->out.data(), op->out.size(), &value);
+        // Bytes, not a string: a link target need not be UTF-8.
+        napi_create_buffer_copy(env, op->out.size(), op->out.data(), nullptr, &value);
         break;
       case Kind::kStat: {
         // Order matches NativeStat in src/resolver/native-binding.ts.
@@ -172,8 +173,19 @@ bool GetInt(napi_env env, napi_value v, int64_t* out) {
   return napi_get_value_int64(env, v, out) == napi_ok;
 }
 
-// Refuses embedded NUL bytes: the C string would silently end early and name another file.
+// A path or name: a string (taken as UTF-8) or a Buffer (taken byte for byte, for names that are
+// not UTF-8). Refuses embedded NUL bytes: the C string would silently end early and name another
+// file.
 bool GetString(napi_env env, napi_value v, std::string* out) {
+  bool is_buffer = false;
+  if (napi_is_buffer(env, v, &is_buffer) != napi_ok) return false;
+  if (is_buffer) {
+    void* data = nullptr;
+    size_t len = 0;
+    if (napi_get_buffer_info(env, v, &data, &len) != napi_ok) return false;
+    out->assign(static_cast<const char*>(data), len);
+    return out->find('\0') == std::string::npos;
+  }
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return false;
   size_t len = 0;
@@ -234,7 +246,7 @@ napi_value Linkat(napi_env env, napi_callback_info info) { return Start(env, inf
 napi_value Symlinkat(napi_env env, napi_callback_info info) {
   return Start(env, info, kSymlinkat, "sis");
 }
-// readlinkat(dirfd, name): Promise<string>
+// readlinkat(dirfd, name): Promise<Buffer>
 napi_value Readlinkat(napi_env env, napi_callback_info info) {
   return Start(env, info, kReadlinkat, "is");
 }

@@ -1,5 +1,7 @@
 import ignore, { type Ignore } from 'ignore'
 
+import { lossyName } from './name-bytes.js'
+
 /**
  * The egg's `file_denylist`: gitignore patterns (case-sensitive, as the reference's matcher is),
  * matched against paths relative to the server root.
@@ -29,8 +31,10 @@ export class Denylist {
    */
   isDenied(relative: string, isDirectory: boolean): boolean {
     if (this.#matcher === undefined || relative === '') return false
+    // Matched as the name is shown (bytes that are not UTF-8 as U+FFFD), however it was spelled.
+    const shown = lossyName(relative)
     try {
-      return this.#matcher.ignores(isDirectory ? `${relative}/` : relative)
+      return this.#matcher.ignores(isDirectory ? `${shown}/` : shown)
     } catch {
       // The matcher refuses a path shape it cannot judge: fail closed.
       return true

@@ -15,6 +15,7 @@ export const JAIL_MESSAGES = {
   nameTooLong: 'Cannot perform that action: file name is too long.',
   notRegular: 'Cannot perform that action: not a regular file.',
   renameExists: 'Cannot move or rename file, destination already exists.',
+  intoItself: 'Cannot perform that action: a directory cannot be moved into itself.',
   mkdirNotDirectory: 'Part of the path being created is not a directory (ENOTDIR).',
   mkdirFileExists:
     'Cannot create directory, name conflicts with an existing file by the same name.',
@@ -40,6 +41,7 @@ export type JailFaultReason =
   | 'socket'
   | 'hard_link'
   | 'exists'
+  | 'into_itself'
   | 'root'
   | 'closed'
 
@@ -60,6 +62,7 @@ const FAULT_TEXT: Readonly<Record<JailFaultReason, string>> = {
   socket: 'not a regular file (socket)',
   hard_link: 'not a regular file (more than one hard link)',
   exists: 'file already exists',
+  into_itself: 'a directory cannot be moved into its own subtree',
   root: 'operation on the server root itself is refused',
   closed: 'the jail is closed',
 }
@@ -122,6 +125,8 @@ export function jailError(
       return new BadRequestError(options.message ?? JAIL_MESSAGES.notRegular, init)
     case 'exists':
       return new BadRequestError(options.message ?? JAIL_MESSAGES.renameExists, init)
+    case 'into_itself':
+      return new BadRequestError(options.message ?? JAIL_MESSAGES.intoItself, init)
     case 'root':
     case 'closed':
       return fault

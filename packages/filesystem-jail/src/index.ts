@@ -15,10 +15,13 @@ export {
   type RemoveResult,
   type WriteOptions,
 } from './jail.js'
-export { parseJailPath, type JailPath } from './jail-path.js'
+export { isPlainName, jailPathIn, parseJailPath, type JailPath } from './jail-path.js'
 export type { FileKind, JailStats } from './jail-stats.js'
 export { JailWriteStream } from './jail-write-stream.js'
-export { Quota, Reservation } from './quota.js'
+export { mapLimited } from './map-limited.js'
+export { lossyName } from './name-bytes.js'
+export { Quota, Reservation, type QuotaOptions } from './quota.js'
+export { VolumeReserve, type VolumeReserveOptions } from './volume-reserve.js'
 export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'
 export {
   ARCHIVE_MESSAGES,

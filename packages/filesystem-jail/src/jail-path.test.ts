@@ -2,7 +2,7 @@ import { isDaemonError } from '@node/shared-kernel'
 import { describe, expect, it } from 'vitest'
 
 import { jailFaultOf } from './errors.js'
-import { isPlainName, parseJailPath } from './jail-path.js'
+import { isPlainName, jailPathIn, parseJailPath } from './jail-path.js'
 
 function failure(input: unknown): unknown {
   try {
@@ -20,6 +20,25 @@ describe('parseJailPath', () => {
     expect(parseJailPath('/').components).toEqual([])
     expect(parseJailPath('').relative).toBe('')
     expect(parseJailPath('x/..').relative).toBe('')
+  })
+
+  it('reads further names inside the path before them, refusing a climb instead of clamping it', () => {
+    expect(parseJailPath('/data', '../keep.txt').relative).toBe('keep.txt')
+    expect(parseJailPath('/data', '/x/y').relative).toBe('data/x/y')
+    expect(jailPathIn('', 'a/./b')).toBe('a/b')
+
+    for (const [root, name] of [
+      ['/', '../../moved'],
+      ['/data', '../../keep.txt'],
+      ['../..', 'keep.txt'],
+    ] as const) {
+      expect(() => parseJailPath(root, name)).toThrow(
+        'The requested resources was not found on the system.',
+      )
+      expect(() => jailPathIn(root, name)).toThrow()
+    }
+    expect(() => parseJailPath('/', 'a\0b')).toThrow()
+    expect(() => parseJailPath('/', 5)).toThrow()
   })
 
   it('keeps names that only look special', () => {

@@ -1,5 +1,7 @@
+import { once } from 'node:events'
 import fs from 'node:fs'
-import { Writable } from 'node:stream'
+import { type Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
 
 import type { Backend } from './backend/backend.js'
@@ -31,7 +33,12 @@ export interface WriteTarget {
   /** Bytes the replaced file frees, as measured when the write began. */
   readonly freed: number
   readonly reservation: Reservation
+  /** Keep the finished file under its temporary name until `commit()`. */
+  readonly staged: boolean
 }
+
+/** Where the temporary file stands: still written, complete but unnamed, named, or gone. */
+type TempState = 'writing' | 'staged' | 'renamed' | 'removed'
 
 /**
  * A file being written through the jail. Bytes go to a temporary file in the target directory;
@@ -39,13 +46,19 @@ export interface WriteTarget {
  * admitted by the quota before it is written: going over fails the stream with the §3.1 quota
  * error, and a failed or destroyed stream removes its temporary file, so nothing partial is left
  * and the usage is unchanged.
+ *
+ * A `staged` stream stops short of the rename: once it has finished, the complete file waits
+ * under its temporary name until `commit()` names it or `discard()` removes it, so that a caller
+ * writing several files can check them all before any of them appears.
  */
 export class JailWriteStream extends Writable {
   readonly #t: WriteTarget
   #fdOpen = true
   #written = 0
-  #renamed = false
+  #state: TempState = 'writing'
   #stats: JailStats | undefined
+  // The write in flight: its descriptor must not be closed (and its number reused) under it.
+  #inFlight: Promise<void> = Promise.resolve()
 
   /** @internal Made by Jail.openWrite. */
   constructor(target: WriteTarget) {
@@ -58,24 +71,24 @@ export class JailWriteStream extends Writable {
     return this.#written
   }
 
-  /** The written file's metadata, once the stream has finished. */
+  /** The written file's metadata, once it has its name. */
   get stats(): JailStats | undefined {
     return this.#stats
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error) => void): void {
-    this.#append([chunk]).then(() => done(), done)
+    this.#track(this.#append([chunk])).then(() => done(), done)
   }
 
   override _writev(
     chunks: { chunk: Buffer; encoding: BufferEncoding }[],
     done: (error?: Error) => void,
   ): void {
-    this.#append(chunks.map((c) => c.chunk)).then(() => done(), done)
+    this.#track(this.#append(chunks.map((c) => c.chunk))).then(() => done(), done)
   }
 
   override _final(done: (error?: Error) => void): void {
-    this.#finish().then(
+    this.#track(this.#finish()).then(
       () => done(),
       (error: unknown) => done(translateError(error, this.#t.path) as Error),
     )
@@ -88,10 +101,57 @@ export class JailWriteStream extends Writable {
     )
   }
 
+  /**
+   * Pipes `source` into this file. Settles once the file is complete (named, or staged) or,
+   * when anything failed, once its temporary file is gone: a caller answering right after a
+   * failure never shows it.
+   */
+  async pipeFrom(
+    source: Readable | AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await pipeline(source, this, signal ? { signal } : {})
+    } catch (error) {
+      await this.discard()
+      throw error
+    }
+  }
+
+  /**
+   * Gives a staged file its name (the rename a plain stream does when it finishes). Rejects
+   * unless the stream was opened `staged` and has finished; a failed rename removes the file.
+   */
+  async commit(): Promise<void> {
+    if (this.#state !== 'staged') throw new Error(`cannot commit a write in state ${this.#state}`)
+    try {
+      await this.#rename()
+    } catch (error) {
+      await this.discard()
+      throw translateError(error, this.#t.path)
+    }
+  }
+
+  /**
+   * Abandons the write at any point: the stream is destroyed and its temporary file removed,
+   * staged or not. Resolves once nothing of it is left; a file already named stays.
+   */
+  async discard(): Promise<void> {
+    if (!this.destroyed) this.destroy()
+    if (!this.closed) await once(this, 'close').catch(() => undefined)
+    if (this.#state === 'staged') await this.#removeTemp()
+  }
+
+  #track(work: Promise<void>): Promise<void> {
+    this.#inFlight = work.catch(() => undefined)
+    return work
+  }
+
   async #append(chunks: Buffer[]): Promise<void> {
     const bytes = chunks.reduce((sum, c) => sum + c.length, 0)
-    // Admit first: a write that would pass the limit never reaches the disk.
-    this.#t.reservation.growTo(this.#written + bytes - this.#t.freed)
+    // Admit first: a write that would pass the limit or eat into the volume's reserve never
+    // reaches the disk.
+    this.#t.reservation.admitWrite(this.#written + bytes - this.#t.freed)
     this.#written += bytes
     let pending = chunks.filter((c) => c.length > 0)
     while (pending.length > 0) {
@@ -119,12 +179,18 @@ export class JailWriteStream extends Writable {
     if (t.mtime) await futimes(t.fd, t.mtime, t.mtime)
     this.#fdOpen = false
     await closeFd(t.fd)
+    if (t.staged) this.#state = 'staged'
+    else await this.#rename()
+  }
+
+  async #rename(): Promise<void> {
+    const t = this.#t
     // What the rename replaces now decides the usage change; refuse to replace a directory.
     const current = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
     if (current?.kind === 'directory') throw jailError('is_directory', t.path)
     if (current && t.exclusive) throw jailError('exists', t.path)
     await t.backend.renameAt(t.dirFd, t.tempName, t.dirFd, t.name, t.exclusive)
-    this.#renamed = true
+    this.#state = 'renamed'
     const freed = current?.kind === 'file' && current.nlink === 1 ? current.size : 0
     t.reservation.commit(this.#written - freed)
     this.#stats = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
@@ -132,15 +198,19 @@ export class JailWriteStream extends Writable {
   }
 
   async #cleanup(): Promise<void> {
-    const t = this.#t
+    await this.#inFlight
     if (this.#fdOpen) {
       this.#fdOpen = false
-      await closeQuietly(t.fd)
+      await closeQuietly(this.#t.fd)
     }
-    if (!this.#renamed) {
-      t.reservation.release()
-      await t.backend.unlinkAt(t.dirFd, t.tempName, false).catch(() => undefined)
-      await closeQuietly(t.dirFd)
-    }
+    if (this.#state === 'writing') await this.#removeTemp()
+  }
+
+  async #removeTemp(): Promise<void> {
+    const t = this.#t
+    this.#state = 'removed'
+    t.reservation.release()
+    await t.backend.unlinkAt(t.dirFd, t.tempName, false).catch(() => undefined)
+    await closeQuietly(t.dirFd)
   }
 }

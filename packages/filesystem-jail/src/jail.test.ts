@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
+import { pipeline } from 'node:stream/promises'
 
 import { isDaemonError } from '@node/shared-kernel'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -212,6 +213,32 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
       expect(await tree(root)).toEqual(['config.yml'])
       expect(await readFile(path.join(root, 'config.yml'), 'utf8')).toBe('original')
     })
+
+    it('keeps a staged file unnamed until it is committed', async () => {
+      await writeFile(path.join(root, 'config.yml'), 'original')
+      const writer = await jail.openWrite('config.yml', { staged: true })
+
+      await pipeline(Readable.from([Buffer.from('replaced')]), writer)
+      expect(await readFile(path.join(root, 'config.yml'), 'utf8')).toBe('original')
+      expect(await tree(root)).toHaveLength(2)
+      await writer.commit()
+
+      expect(await tree(root)).toEqual(['config.yml'])
+      expect(await readFile(path.join(root, 'config.yml'), 'utf8')).toBe('replaced')
+      expect(await jail.diskUsage()).toBe('replaced'.length - 'original'.length)
+    })
+
+    it('removes a discarded staged file and frees its reservation', async () => {
+      await openJail({ diskLimitBytes: 100 })
+      const writer = await jail.openWrite('a.bin', { staged: true })
+      await pipeline(Readable.from([Buffer.alloc(60)]), writer)
+
+      await writer.discard()
+
+      expect(await tree(root)).toEqual([])
+      expect(jail.quota.reservedBytes).toBe(0)
+      await jail.writeFile('b.bin', Buffer.alloc(90))
+    })
   })
 
   describe('stat and list', () => {
@@ -317,6 +344,22 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
         message: 'Cannot move or rename file, destination already exists.',
       })
       expect(await readFile(path.join(root, 'b.txt'), 'utf8')).toBe('b')
+    })
+
+    it('refuses to move a directory into itself, by name or through a link', async () => {
+      await mkdir(path.join(root, 'world/region'), { recursive: true })
+      await symlink('world', path.join(root, 'world-link'))
+      const INTO_ITSELF = {
+        code: 'BAD_REQUEST',
+        message: 'Cannot perform that action: a directory cannot be moved into itself.',
+        reason: 'into_itself',
+      }
+
+      expect(await failure(jail.rename('world', 'world/new/world'))).toMatchObject(INTO_ITSELF)
+      expect(await failure(jail.rename('world', 'world-link/region/w'))).toMatchObject(INTO_ITSELF)
+
+      // (readdir lists the link's view of the directory too.)
+      expect(await tree(root)).toEqual(['world', 'world-link', 'world-link/region', 'world/region'])
     })
 
     it('reports a missing source as not found and refuses the root', async () => {

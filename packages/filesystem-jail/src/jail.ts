@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 
 import {
   BadRequestError,
@@ -18,8 +17,10 @@ import {
   O_NONBLOCK,
   O_PATH,
   procFd,
+  procPath,
 } from './backend/backend.js'
 import { closeFd, closeQuietly, fstatFd, openFd } from './backend/fd.js'
+import { readDirectory } from './backend/read-directory.js'
 import { selectBackend } from './backend/select-backend.js'
 import { copyNameCandidates } from './copy-name.js'
 import { Denylist } from './denylist.js'
@@ -35,7 +36,10 @@ import {
 import { isPlainName, type JailPath, parseJailPath } from './jail-path.js'
 import type { JailStats } from './jail-stats.js'
 import { JailWriteStream } from './jail-write-stream.js'
+import { mapLimited } from './map-limited.js'
+import { decodeName, lossyName, mayBeLossy } from './name-bytes.js'
 import { Quota } from './quota.js'
+import type { VolumeReserve } from './volume-reserve.js'
 import { walkDiskUsage } from './walk-disk-usage.js'
 
 /** The uid and gid given to everything the jail creates (Wings: the daemon's user). */
@@ -55,6 +59,11 @@ export interface JailOptions {
   readonly diskLimitBytes?: number
   /** `system.disk_check_interval` in ms (default 150 000); 0 disables usage walks. */
   readonly diskCheckIntervalMs?: number
+  /**
+   * The node's free-space reserve (`system.disk_reserve`), shared by every jail on the volume:
+   * no write through this jail may leave less free space than it keeps.
+   */
+  readonly reserve?: VolumeReserve
   readonly clock?: Clock
   readonly logger?: Logger
 }
@@ -70,6 +79,11 @@ export interface WriteOptions {
   readonly createParents?: boolean
   /** Fail with the `exists` error instead of replacing an existing file. */
   readonly exclusive?: boolean
+  /**
+   * Keep the finished file under its temporary name until `commit()` (JailWriteStream), so a
+   * caller can check several files before any of them appears. Default false.
+   */
+  readonly staged?: boolean
 }
 
 export interface ReadOptions {
@@ -85,6 +99,10 @@ export interface JailReadable {
 }
 
 export interface JailEntry {
+  /**
+   * The entry's name, lossless: bytes that are not UTF-8 are carried as escapes, so the name can
+   * be passed back to the jail as it is. Show it (and send it on the wire) through `lossyName`.
+   */
   readonly name: string
   readonly stats: JailStats
 }
@@ -105,6 +123,23 @@ const DIR_MODE = 0o755
 const FILE_MODE = 0o644
 const STAT_CONCURRENCY = 32
 const REMOVE_CONCURRENCY = 8
+/**
+ * Directory levels a walk (removal, deny-list search) holds one descriptor each for, as the usage
+ * walk does; a hostile tree thousands of levels deep cannot exhaust descriptors below it.
+ */
+const MAX_HELD_DEPTH = 128
+/** Components resolved per openPath when a deep path is reopened. */
+const PATH_CHUNK = 32
+
+/** What one removal has freed and met; `top` and `moved` are set while a directory is removed. */
+interface RemoveState {
+  freed: number
+  denied: string | undefined
+  /** The directory being removed (a descriptor), into which too-deep subtrees are moved. */
+  top?: number
+  /** Subtrees moved into `top` under temporary names, still to be removed. */
+  moved?: { name: string; stats: JailStats; relative: string }[]
+}
 
 /**
  * One server's files, every operation confined to `root`. Built on descriptors: each path is
@@ -151,16 +186,21 @@ export class Jail {
       clock: this.#clock,
       logger: this.#logger,
     })
-    this.quota = new Quota({ limitBytes: options.diskLimitBytes ?? 0, usage })
+    this.quota = new Quota({
+      limitBytes: options.diskLimitBytes ?? 0,
+      usage,
+      ...(options.reserve ? { reserve: options.reserve } : {}),
+    })
   }
 
   /** Opens the jail on an existing directory (the server's data directory, trusted config). */
   static async open(root: string, options: JailOptions = {}): Promise<Jail> {
     if (options.owner) checkOwner(options.owner.uid, options.owner.gid)
     const backend = await selectBackend(options.mode ?? 'auto')
+    await options.reserve?.ready()
     const rootFd = await openFd(root, O_PATH | O_DIRECTORY)
     try {
-      const rootReal = await fs.readlink(procFd(rootFd))
+      const rootReal = decodeName(await fs.readlink(procFd(rootFd), { encoding: 'buffer' }))
       return new Jail({ root, rootFd, rootReal, backend, options })
     } catch (error) {
       await closeQuietly(rootFd)
@@ -224,10 +264,10 @@ export class Jail {
     const rootFd = this.#acquire(p)
     let dirFd: number | undefined
     try {
-      dirFd = await this.#backend.openPath(rootFd, p.components, false, true)
-      const dir = await fs.opendir(procFd(dirFd), { bufferSize: batchSize })
+      const components = await this.#onDisk(rootFd, p.components)
+      dirFd = await this.#backend.openPath(rootFd, components, false, true)
       let names: string[] = []
-      for await (const entry of dir) {
+      for await (const entry of readDirectory(dirFd, batchSize)) {
         names.push(entry.name)
         if (names.length >= batchSize) {
           yield* await this.#statAll(dirFd, names)
@@ -336,6 +376,7 @@ export class Jail {
           exclusive: options.exclusive ?? false,
           freed,
           reservation,
+          staged: options.staged ?? false,
         })
       } catch (error) {
         reservation?.release()
@@ -362,7 +403,7 @@ export class Jail {
     const size = bytes instanceof Uint8Array ? bytes.length : options.size
     const writer = await this.openWrite(path, { ...options, size })
     const source = bytes instanceof Uint8Array ? Readable.from([bytes]) : bytes
-    await pipeline(source, writer, options.signal ? { signal: options.signal } : {})
+    await writer.pipeFrom(source, options.signal)
     return writer.stats ?? (await this.stat(path))
   }
 
@@ -371,7 +412,7 @@ export class Jail {
     const p = parseJailPath(path)
     await this.#run(p, async (rootFd) => {
       try {
-        await closeFd(await this.#mkdirs(rootFd, p.components))
+        await closeFd(await this.#mkdirs(rootFd, await this.#onDisk(rootFd, p.components)))
       } catch (error) {
         if (errnoOf(error) !== 'ENOTDIR' && errnoOf(error) !== 'EEXIST') throw error
         const last = await this.stat(path).catch(() => undefined)
@@ -404,6 +445,9 @@ export class Jail {
       try {
         const stats = await this.#backend.lstatAt(src.dirFd, src.name)
         const isDir = stats.kind === 'directory'
+        // Refused before any parent of `to` is made; through a link the kernel says so (EINVAL).
+        if (isDir && b.relative.startsWith(`${a.relative}/`))
+          throw jailError('into_itself', b.input)
         this.#checkDeniedPath(a, isDir)
         this.#checkDeniedPath(b, isDir)
         const realA = await this.#checkDenied(a, src.dirFd, src.name, isDir)
@@ -423,7 +467,11 @@ export class Jail {
         await this.#backend
           .renameAt(src.dirFd, src.name, dst.dirFd, dst.name, true)
           .catch((error: unknown) => {
-            throw errnoOf(error) === 'EEXIST' ? jailError('exists', b.input) : error
+            if (errnoOf(error) === 'EEXIST') throw jailError('exists', b.input, { cause: error })
+            if (isDir && errnoOf(error) === 'EINVAL') {
+              throw jailError('into_itself', b.input, { cause: error })
+            }
+            throw error
           })
       } finally {
         await closeQuietly(src.dirFd, dst?.dirFd)
@@ -460,8 +508,9 @@ export class Jail {
           ? [options.name]
           : copyNameCandidates(name, new Date(this.#clock.now()))
         reservation = this.quota.reserve(stats.size, p.input)
+        reservation.admitWrite(stats.size)
         tempName = temporaryName()
-        await fs.copyFile(procFd(srcFd), procFd(dirFd, tempName), fs.constants.COPYFILE_EXCL)
+        await fs.copyFile(procFd(srcFd), procPath(dirFd, tempName), fs.constants.COPYFILE_EXCL)
         const tempFd = await this.#backend.openAt(dirFd, tempName, O_PATH, 0)
         try {
           await this.#setOwnerAndMode(tempFd, stats.mode & 0o777)
@@ -529,7 +578,7 @@ export class Jail {
             await closeQuietly(fd)
           }
         }
-        const state = { freed: 0, denied: undefined as string | undefined }
+        const state: RemoveState = { freed: 0, denied: undefined }
         try {
           await this.#removeEntry(dirFd, name, stats, real, state)
         } finally {
@@ -587,6 +636,45 @@ export class Jail {
     return this.#run(parseJailPath(''), fn)
   }
 
+  /**
+   * `components` with each lossy spelling replaced by the name on disk it stands for. A listing
+   * shows a name that is not UTF-8 with U+FFFD for each byte that is not (lossyName), and the
+   * client sends it back so: such a component is looked up in its directory, and when exactly
+   * one entry reads that way it is named by its real bytes. A component that exists as written,
+   * or that reads the same as no entry or several, stays as written (and is then found, or not).
+   */
+  async #onDisk(rootFd: number, components: readonly string[]): Promise<readonly string[]> {
+    if (!components.some(mayBeLossy)) return components
+    const resolved: string[] = []
+    for (const component of components) {
+      resolved.push(
+        mayBeLossy(component) ? await this.#nameOnDisk(rootFd, resolved, component) : component,
+      )
+    }
+    return resolved
+  }
+
+  async #nameOnDisk(rootFd: number, parent: readonly string[], shown: string): Promise<string> {
+    let dirFd: number
+    try {
+      dirFd = await this.#backend.openPath(rootFd, parent, true, true)
+    } catch {
+      return shown
+    }
+    try {
+      if (await this.#lstatMaybe(dirFd, shown)) return shown
+      let match: string | undefined
+      for await (const { name } of readDirectory(dirFd)) {
+        if (name === shown || lossyName(name) !== shown) continue
+        if (match !== undefined) return shown
+        match = name
+      }
+      return match ?? shown
+    } finally {
+      await closeQuietly(dirFd)
+    }
+  }
+
   // The root descriptor is closed only when no operation holds it: a number closed under a
   // running operation could be reused by another open and name a different directory.
   #acquire(p: JailPath): number {
@@ -606,9 +694,10 @@ export class Jail {
     p: JailPath,
     create: boolean,
   ): Promise<{ dirFd: number; name: string }> {
-    const name = p.components.at(-1)
+    const components = await this.#onDisk(rootFd, p.components)
+    const name = components.at(-1)
     if (name === undefined) throw jailError('root', p.input)
-    const parent = p.components.slice(0, -1)
+    const parent = components.slice(0, -1)
     const dirFd = create
       ? await this.#mkdirs(rootFd, parent)
       : await this.#backend.openPath(rootFd, parent, true, true)
@@ -677,7 +766,7 @@ export class Jail {
 
   async #statAll(dirFd: number, names: readonly string[]): Promise<JailEntry[]> {
     const out: (JailEntry | undefined)[] = new Array<JailEntry | undefined>(names.length)
-    await eachLimited(names, STAT_CONCURRENCY, async (name, i) => {
+    await mapLimited(names, STAT_CONCURRENCY, async (name, i) => {
       const stats = await this.#lstatMaybe(dirFd, name)
       if (stats) out[i] = { name, stats }
     })
@@ -698,7 +787,7 @@ export class Jail {
     if (this.#denylist.empty) return p.relative
     this.#checkDeniedPath(p, isDir)
     // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
-    const dir = await fs.readlink(procFd(dirFd))
+    const dir = decodeName(await fs.readlink(procFd(dirFd), { encoding: 'buffer' }))
     let relative: string
     if (dir === this.#rootReal) relative = name
     else if (dir.startsWith(`${this.#rootReal}/`)) {
@@ -708,31 +797,76 @@ export class Jail {
     return relative
   }
 
-  /** The first entry beneath the directory `fd` denied under any of the `prefixes`. */
+  /**
+   * The first entry beneath the directory `fd` denied under any of the `prefixes`. Each
+   * directory is read whole before its subdirectories are entered; down to MAX_HELD_DEPTH each
+   * level holds a descriptor, deeper ones are reopened by path beneath the deepest held one, so
+   * a tree of any depth holds a bounded number (at the cost of re-resolving deep paths).
+   */
   async #findDenied(fd: number, prefixes: readonly string[]): Promise<string | undefined> {
-    const dir = await fs.opendir(procFd(fd), { bufferSize: 256 })
-    for await (const entry of dir) {
-      const isDir = entry.isDirectory()
-      for (const prefix of prefixes) {
-        const relative = `${prefix}/${entry.name}`
-        if (this.#denylist.isDenied(relative, isDir)) return relative
+    return this.#findDeniedIn(fd, [], prefixes, 0)
+  }
+
+  /** #findDenied of the directory `path` beneath the held directory `anchor`. */
+  async #findDeniedIn(
+    anchor: number,
+    path: readonly string[],
+    prefixes: readonly string[],
+    depth: number,
+  ): Promise<string | undefined> {
+    const subdirectories: string[] = []
+    const dirFd = path.length === 0 ? anchor : await this.#openBeneath(anchor, path)
+    try {
+      for await (const entry of readDirectory(dirFd)) {
+        for (const prefix of prefixes) {
+          const relative = `${prefix}/${entry.name}`
+          if (this.#denylist.isDenied(relative, entry.isDirectory)) return relative
+        }
+        if (entry.isDirectory) subdirectories.push(entry.name)
       }
-      if (!isDir) continue
-      const sub = await this.#backend
-        .openAt(fd, entry.name, O_PATH | O_DIRECTORY, 0)
-        .catch(() => undefined)
-      if (sub === undefined) continue
-      try {
-        const found = await this.#findDenied(
-          sub,
-          prefixes.map((prefix) => `${prefix}/${entry.name}`),
+    } finally {
+      if (dirFd !== anchor) await closeQuietly(dirFd)
+    }
+    for (const name of subdirectories) {
+      const below = prefixes.map((prefix) => `${prefix}/${name}`)
+      let found: string | undefined
+      if (depth + 1 >= MAX_HELD_DEPTH || path.length > 0) {
+        found = await this.#findDeniedIn(anchor, [...path, name], below, depth + 1).catch(
+          () => undefined,
         )
-        if (found !== undefined) return found
-      } finally {
-        await closeQuietly(sub)
+      } else {
+        const sub = await this.#backend
+          .openAt(anchor, name, O_PATH | O_DIRECTORY, 0)
+          .catch(() => undefined)
+        if (sub === undefined) continue
+        try {
+          found = await this.#findDeniedIn(sub, [], below, depth + 1)
+        } finally {
+          await closeQuietly(sub)
+        }
       }
+      if (found !== undefined) return found
     }
     return undefined
+  }
+
+  /**
+   * Opens the directory `path` beneath `anchor` (never following its last component), PATH_CHUNK
+   * components at a time, so that resolving a deep path never holds more descriptors than that.
+   */
+  async #openBeneath(anchor: number, path: readonly string[]): Promise<number> {
+    let fd = anchor
+    try {
+      for (let i = 0; i < path.length; i += PATH_CHUNK) {
+        const next = await this.#backend.openPath(fd, path.slice(i, i + PATH_CHUNK), false, true)
+        if (fd !== anchor) await closeQuietly(fd)
+        fd = next
+      }
+      return fd
+    } catch (error) {
+      if (fd !== anchor) await closeQuietly(fd)
+      throw error
+    }
   }
 
   async #removeEntry(
@@ -740,7 +874,7 @@ export class Jail {
     name: string,
     stats: JailStats,
     relative: string,
-    state: { freed: number; denied: string | undefined },
+    state: RemoveState,
   ): Promise<void> {
     if (stats.kind !== 'directory') {
       await this.#backend.unlinkAt(dirFd, name, false).catch((error: unknown) => {
@@ -749,6 +883,24 @@ export class Jail {
       if (stats.kind === 'file' && stats.nlink === 1) state.freed += stats.size
       return
     }
+    await this.#removeDirectory(dirFd, name, stats, relative, state, 0)
+  }
+
+  /**
+   * `rm -rf` of the directory `name` in `dirFd`, never following a link. Entries are unlinked a
+   * few at a time and subdirectories entered one after the other, one descriptor per level. A
+   * subtree deeper than MAX_HELD_DEPTH below the directory being removed (`state.top`) is first
+   * moved up into it under a temporary name and emptied from there: however wide or deep the
+   * tree, the descriptors held stay bounded, and every directory is visited once.
+   */
+  async #removeDirectory(
+    dirFd: number,
+    name: string,
+    stats: JailStats,
+    relative: string,
+    state: RemoveState,
+    depth: number,
+  ): Promise<void> {
     let fd: number
     try {
       fd = await this.#backend.openAt(dirFd, name, O_PATH | O_DIRECTORY, 0)
@@ -761,28 +913,73 @@ export class Jail {
       }
       throw error
     }
+    const top = depth === 0
+    if (top) {
+      state.top = fd
+      state.moved = []
+    }
     try {
-      const names: string[] = []
-      for await (const entry of await fs.opendir(procFd(fd), { bufferSize: 256 })) {
-        names.push(entry.name)
+      await this.#emptyDirectory(fd, relative, state, depth)
+      // The subtrees moved up into the top directory, emptied (and moved again) in turn.
+      const moved = top ? state.moved : undefined
+      for (let next = moved?.pop(); next !== undefined; next = moved?.pop()) {
+        if (state.denied !== undefined) break
+        await this.#removeDirectory(fd, next.name, next.stats, next.relative, state, 1)
       }
-      await eachLimited(names, REMOVE_CONCURRENCY, async (child) => {
-        const childRelative = `${relative}/${child}`
-        const childStats = await this.#lstatMaybe(fd, child)
-        if (childStats === undefined) return
-        if (this.#denylist.isDenied(childRelative, childStats.kind === 'directory')) {
-          state.denied ??= childRelative
-          return
-        }
-        await this.#removeEntry(fd, child, childStats, childRelative, state)
-      })
     } finally {
+      if (top) {
+        state.top = undefined
+        state.moved = undefined
+      }
       await closeQuietly(fd)
     }
     if (state.denied !== undefined) return
     await this.#backend.unlinkAt(dirFd, name, true).catch((error: unknown) => {
       if (errnoOf(error) !== 'ENOENT') throw error
     })
+  }
+
+  /** Removes everything in the directory `fd`, `depth` levels below the directory removed. */
+  async #emptyDirectory(
+    fd: number,
+    relative: string,
+    state: RemoveState,
+    depth: number,
+  ): Promise<void> {
+    const names: string[] = []
+    for await (const entry of readDirectory(fd)) names.push(entry.name)
+    const subdirectories: { name: string; stats: JailStats; relative: string }[] = []
+    await mapLimited(names, REMOVE_CONCURRENCY, async (child) => {
+      const childRelative = `${relative}/${child}`
+      const childStats = await this.#lstatMaybe(fd, child)
+      if (childStats === undefined) return
+      if (this.#denylist.isDenied(childRelative, childStats.kind === 'directory')) {
+        state.denied ??= childRelative
+        return
+      }
+      if (childStats.kind === 'directory') {
+        subdirectories.push({ name: child, stats: childStats, relative: childRelative })
+      } else {
+        await this.#removeEntry(fd, child, childStats, childRelative, state)
+      }
+    })
+    for (const sub of subdirectories) {
+      if (state.denied !== undefined) return
+      if (depth + 1 < MAX_HELD_DEPTH || state.top === undefined || state.moved === undefined) {
+        // (top and moved are always set while a directory is removed.)
+        await this.#removeDirectory(fd, sub.name, sub.stats, sub.relative, state, depth + 1)
+        continue
+      }
+      // One level deeper would hold one descriptor more: the subtree moves up instead.
+      const moved = temporaryName()
+      try {
+        await this.#backend.renameAt(fd, sub.name, state.top, moved, true)
+      } catch (error) {
+        if (errnoOf(error) === 'ENOENT') continue
+        throw error
+      }
+      state.moved.push({ name: moved, stats: sub.stats, relative: sub.relative })
+    }
   }
 
   /** Runs `fn` on an O_PATH descriptor of a checked regular file or directory at `path`. */
@@ -855,19 +1052,4 @@ function checkOwner(uid: number, gid: number): void {
 
 function temporaryName(): string {
   return `.jail-${randomBytes(8).toString('hex')}.tmp`
-}
-
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      await fn(items[i]!, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }

@@ -1,19 +1,31 @@
 import type { DiskUsage } from './disk-usage.js'
 import { jailError } from './errors.js'
+import type { VolumeReserve } from './volume-reserve.js'
+
+export interface QuotaOptions {
+  readonly limitBytes: number
+  readonly usage: DiskUsage
+  /** The node's free-space reserve on the volume, kept by every write (limit or not). */
+  readonly reserve?: VolumeReserve
+}
 
 /**
  * The disk limit of one server (behaviour §8.3): `build.disk_space × 1 MiB` bytes, 0 for
  * unlimited, negative for "no writes". Writers reserve bytes before they write, so concurrent
  * writers can never jointly pass the limit; usage counts what was written since the last walk.
+ * Every write also keeps the node's VolumeReserve: this is the one place every write path of
+ * the jail (writes, uploads, pulls, copies, archives, restores) is admitted.
  */
 export class Quota {
   readonly usage: DiskUsage
+  readonly #volume: VolumeReserve | undefined
   #limit: number
   #reserved = 0
 
-  constructor(options: { readonly limitBytes: number; readonly usage: DiskUsage }) {
+  constructor(options: QuotaOptions) {
     this.usage = options.usage
     this.#limit = checkLimit(options.limitBytes)
+    this.#volume = options.reserve
   }
 
   get limitBytes(): number {
@@ -52,6 +64,7 @@ export class Quota {
       path,
       usage: this.usage,
       admit: (n) => this.#admit(n, path),
+      take: (n) => this.#volume?.take(n, path),
       free: (n) => {
         this.#reserved = Math.max(0, this.#reserved - n)
       },
@@ -60,12 +73,22 @@ export class Quota {
     return reservation
   }
 
-  #admit(bytes: number, path: string): void {
+  /**
+   * Throws the §3.1 quota error unless `bytes` more would fit the limit and the volume's reserve
+   * now, without reserving them (the up-front check of an archive's declared total).
+   */
+  assertFits(bytes: number, path = ''): void {
     if (bytes <= 0) return
     void this.usage.get('stale-ok')
     if (this.#limit < 0 || (this.#limit > 0 && bytes > this.available())) {
       throw jailError('quota', path)
     }
+    this.#volume?.check(bytes, path)
+  }
+
+  #admit(bytes: number, path: string): void {
+    if (bytes <= 0) return
+    this.assertFits(bytes, path)
     this.#reserved += bytes
   }
 }
@@ -74,6 +97,8 @@ interface ReservationLedger {
   readonly path: string
   readonly usage: DiskUsage
   readonly admit: (bytes: number) => void
+  /** Bytes about to reach the disk: the volume's reserve must hold after them. */
+  readonly take: (bytes: number) => void
   readonly free: (bytes: number) => void
 }
 
@@ -81,6 +106,7 @@ interface ReservationLedger {
 export class Reservation {
   readonly #ledger: ReservationLedger
   #bytes = 0
+  #written = 0
   #settled = false
 
   /** Made by Quota.reserve. */
@@ -103,6 +129,19 @@ export class Reservation {
   /** Ensures at least `bytes` are reserved in total. */
   growTo(bytes: number): void {
     if (bytes > this.#bytes) this.grow(bytes - this.#bytes)
+  }
+
+  /**
+   * The writer is about to bring its net growth (bytes written less the bytes of the file it
+   * replaces) to `netBytes`: the quota must admit that many (growTo) and the volume's reserve
+   * must hold after the new ones. Throws the §3.1 quota error before anything reaches the disk.
+   */
+  admitWrite(netBytes: number): void {
+    this.growTo(netBytes)
+    if (netBytes > this.#written) {
+      this.#ledger.take(netBytes - this.#written)
+      this.#written = netBytes
+    }
   }
 
   /** The write is done: `usageDelta` (new size − freed size) joins the usage; the rest is freed. */

@@ -19,7 +19,15 @@ interface Totals {
   readonly seen: Set<string>
 }
 
-function countFile(base: string, totals: Totals): void {
+// Paths are bytes: a name that is not UTF-8 must be counted too, so it is never decoded.
+type RawPath = Buffer
+const SLASH = Buffer.from('/')
+
+function child(dir: RawPath, name: Buffer): RawPath {
+  return Buffer.concat([dir, SLASH, name])
+}
+
+function countFile(base: RawPath, totals: Totals): void {
   const stats = lstatSync(base, { throwIfNoEntry: false })
   if (stats === undefined) return
   if (stats.isDirectory()) return walkPath(base, totals)
@@ -35,17 +43,18 @@ function countFile(base: string, totals: Totals): void {
 }
 
 /** Lists `dir` entry by entry (flat memory for huge directories); vanished dirs are skipped. */
-function eachEntry(dir: string, visit: (name: string, type: 'dir' | 'other') => void): void {
+function eachEntry(dir: RawPath, visit: (name: Buffer, type: 'dir' | 'other') => void): void {
   let handle
   try {
-    handle = opendirSync(dir, { bufferSize: 256 })
+    // Names as Buffers; Node's typings only list string encodings.
+    handle = opendirSync(dir, { bufferSize: 256, encoding: 'buffer' as BufferEncoding })
   } catch {
     return
   }
   try {
     for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
       if (entry.isSymbolicLink()) continue
-      visit(entry.name, entry.isDirectory() ? 'dir' : 'other')
+      visit(entry.name as unknown as Buffer, entry.isDirectory() ? 'dir' : 'other')
     }
   } finally {
     handle.closeSync()
@@ -53,9 +62,9 @@ function eachEntry(dir: string, visit: (name: string, type: 'dir' | 'other') => 
 }
 
 function walkFd(dirFd: number, depth: number, totals: Totals): void {
-  const base = `/proc/self/fd/${dirFd}`
+  const base = Buffer.from(`/proc/self/fd/${dirFd}`)
   eachEntry(base, (name, type) => {
-    const path = `${base}/${name}`
+    const path = child(base, name)
     if (type !== 'dir') return countFile(path, totals)
     if (depth >= MAX_FD_DEPTH) return walkPath(path, totals)
     let fd: number
@@ -72,9 +81,9 @@ function walkFd(dirFd: number, depth: number, totals: Totals): void {
   })
 }
 
-function walkPath(dir: string, totals: Totals): void {
+function walkPath(dir: RawPath, totals: Totals): void {
   eachEntry(dir, (name, type) => {
-    const path = `${dir}/${name}`
+    const path = child(dir, name)
     if (type === 'dir') walkPath(path, totals)
     else countFile(path, totals)
   })

@@ -1,7 +1,10 @@
 // Archives under attack, and round trips: each attack asserts that nothing outside the root was
 // read, written or deleted, that nothing inside was lost, and what the caller saw.
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { crc32, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
@@ -211,6 +214,30 @@ describe('archives in the jail', () => {
     await expectOutsideIntact()
   })
 
+  it('refuses a directory or a name that climbs out, before writing anything', async () => {
+    await mkdir(path.join(arena.root, 'data'))
+    await writeFile(path.join(arena.root, 'keep.txt'), 'keep me')
+    await placeArchive(await pythonTar(arena.dir, 'a.tar', `add('x', b'x')`), 'data/a.tar')
+    const before = await snapshot(arena.root)
+    const NOT_FOUND = { code: 'NOT_FOUND', reason: 'outside_root' }
+
+    expect(
+      await outcome(compressFiles(jail, { directory: '../', files: ['keep.txt'] })),
+    ).toMatchObject(NOT_FOUND)
+    expect(
+      await outcome(compressFiles(jail, { directory: 'data', files: ['../keep.txt'] })),
+    ).toMatchObject(NOT_FOUND)
+    expect(
+      await outcome(compressFiles(jail, { directory: '', files: ['a', '../../x'] })),
+    ).toMatchObject(NOT_FOUND)
+    expect(
+      await outcome(decompressArchive(jail, { directory: '../..', file: 'data/a.tar' })),
+    ).toMatchObject(NOT_FOUND)
+
+    expect(await snapshot(arena.root)).toEqual(before)
+    await expectOutsideIntact()
+  })
+
   it('a symlink already in the root pointing out is not followed by an entry', async () => {
     await run('ln', ['-s', arena.outside, path.join(arena.root, 'link')])
     const file = await pythonTar(arena.dir, 'e.tar', `add('link/victim.txt', b'pwned')`)
@@ -255,6 +282,115 @@ t.addfile(i, io.BufferedReader(Z())); t.close()" ${file}`,
     expect(await readFile(path.join(arena.root, 'keep.txt'), 'utf8')).toBe('inside')
     expect(jail.quota.reservedBytes).toBe(0)
     await expectOutsideIntact()
+  })
+
+  describe('bombs on a jail without a disk limit, with the default guard', () => {
+    const MEMBER = 64 * 1024 * 1024
+    const zeros = Buffer.alloc(MEMBER)
+
+    /** `count` copies of one compressed member, written without holding the whole file. */
+    async function repeat(
+      name: string,
+      head: Buffer,
+      member: Buffer,
+      count: number,
+    ): Promise<void> {
+      const out = createWriteStream(path.join(arena.root, name))
+      out.write(head)
+      for (let i = 0; i < count; i++) if (!out.write(member)) await once(out, 'drain')
+      out.end()
+      await once(out, 'close')
+    }
+
+    function tarHeader(name: string, size: number): Buffer {
+      const header = Buffer.alloc(512)
+      header.write(name, 0)
+      header.write('0000644\0', 100)
+      header.write('0000000\0', 108)
+      header.write('0000000\0', 116)
+      header.write(`${size.toString(8).padStart(11, '0')}\0`, 124)
+      header.write('00000000000\0', 136)
+      header.write('        ', 148)
+      header.write('0', 156)
+      header.write('ustar\x0000', 257)
+      let sum = 0
+      for (const byte of header) sum += byte
+      header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148)
+      return header
+    }
+
+    async function expectStopped(file: string, before: string[]): Promise<void> {
+      const result = await outcome(decompressArchive(jail, { directory: '', file }))
+
+      expect(result).toMatchObject(QUOTA)
+      expect((await readdir(arena.root)).sort()).toEqual(before)
+      expect(jail.quota.reservedBytes).toBe(0)
+      await expectOutsideIntact()
+    }
+
+    it('stops 10 GiB of concatenated gzip members of zeros (10 MiB on disk)', async () => {
+      // DEFLATE's best is about 1032:1: each member is 64 MiB of zeros in about 64 KiB.
+      await repeat('bomb.gz', Buffer.alloc(0), gzipSync(zeros, { level: 9 }), 160)
+
+      await expectStopped('bomb.gz', ['bomb.gz'])
+    })
+
+    it('stops the same inside a tar entry declaring 10 GiB', async () => {
+      const member = gzipSync(zeros, { level: 9 })
+      const head = gzipSync(tarHeader('zeros.bin', 160 * MEMBER))
+      await repeat('bomb.tar.gz', head, member, 160)
+
+      await expectStopped('bomb.tar.gz', ['bomb.tar.gz'])
+    })
+
+    it('stops 10 GiB of concatenated zstd frames of zeros', async () => {
+      await repeat('bomb.zst', Buffer.alloc(0), zstdCompressSync(zeros), 160)
+
+      await expectStopped('bomb.zst', ['bomb.zst'])
+    })
+
+    it('stops a zip whose deflated entries declare 1 GiB, before writing them', async () => {
+      const entry = deflateRawSync(zeros, { level: 9 })
+      const count = 16
+      const locals: Buffer[] = []
+      const centrals: Buffer[] = []
+      let offset = 0
+      const crc = crc32(zeros)
+      for (let i = 0; i < count; i++) {
+        const name = Buffer.from(`z${i}.bin`)
+        const local = Buffer.alloc(30)
+        local.writeUInt32LE(0x04034b50, 0)
+        local.writeUInt16LE(20, 4)
+        local.writeUInt16LE(8, 8)
+        local.writeUInt32LE(crc, 14)
+        local.writeUInt32LE(entry.length, 18)
+        local.writeUInt32LE(MEMBER, 22)
+        local.writeUInt16LE(name.length, 26)
+        const central = Buffer.alloc(46)
+        central.writeUInt32LE(0x02014b50, 0)
+        central.writeUInt16LE(20, 4)
+        central.writeUInt16LE(20, 6)
+        central.writeUInt16LE(8, 10)
+        central.writeUInt32LE(crc, 16)
+        central.writeUInt32LE(entry.length, 20)
+        central.writeUInt32LE(MEMBER, 24)
+        central.writeUInt16LE(name.length, 28)
+        central.writeUInt32LE(offset, 42)
+        locals.push(local, name, entry)
+        centrals.push(central, name)
+        offset += local.length + name.length + entry.length
+      }
+      const directory = Buffer.concat(centrals)
+      const end = Buffer.alloc(22)
+      end.writeUInt32LE(0x06054b50, 0)
+      end.writeUInt16LE(count, 8)
+      end.writeUInt16LE(count, 10)
+      end.writeUInt32LE(directory.length, 12)
+      end.writeUInt32LE(offset, 16)
+      await writeFile(path.join(arena.root, 'bomb.zip'), Buffer.concat([...locals, directory, end]))
+
+      await expectStopped('bomb.zip', ['bomb.zip'])
+    })
   })
 
   it('a quota stop among many small files leaves no temporary file and no reservation', async () => {

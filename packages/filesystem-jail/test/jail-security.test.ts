@@ -11,7 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-import { Jail, type JailMode, type JailOptions } from '@node/filesystem-jail'
+import {
+  compressFiles,
+  decompressArchive,
+  Jail,
+  lossyName,
+  VolumeReserve,
+  type JailMode,
+  type JailOptions,
+} from '@node/filesystem-jail'
 
 import {
   type Arena,
@@ -25,6 +33,20 @@ import {
 } from './fixtures.js'
 
 const MODES: readonly JailMode[] = ['openat2', 'walk']
+
+/** A .tar.gz of small text files, built by tar(1). */
+async function tarGzOf(files: Record<string, string>): Promise<Buffer> {
+  const arena = await createArena()
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      await writeFile(path.join(arena.root, name), content)
+    }
+    await run('tar', ['-czf', path.join(arena.dir, 'a.tar.gz'), '-C', arena.root, '.'])
+    return await readFile(path.join(arena.dir, 'a.tar.gz'))
+  } finally {
+    await arena.remove()
+  }
+}
 const NOT_FOUND = {
   code: 'NOT_FOUND',
   message: 'The requested resources was not found on the system.',
@@ -368,6 +390,195 @@ describe.each(MODES)('Jail under attack (%s mode)', (mode) => {
       expect(usage).toBe(4) // bait.txt
       expect(await readdir(arena.root)).not.toContain('pipe')
       expect(writer?.exitCode).toBeNull()
+    })
+  })
+
+  describe('names that are not UTF-8, made by the game process', () => {
+    // A name as raw bytes below the root: the game process writes whatever bytes it likes.
+    const raw = (...parts: (string | number[])[]): Buffer =>
+      Buffer.concat([
+        Buffer.from(`${arena.root}/`),
+        ...parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))),
+      ])
+
+    beforeEach(async () => {
+      await mkdir(raw('dir'))
+      await writeFile(raw('dir/bad', [0xff, 0xfe]), 'bad bytes')
+      await mkdir(raw('dir/sub', [0xe2, 0x82]))
+      await writeFile(raw('dir/sub', [0xe2, 0x82], '/inner.txt'), 'inner')
+      await writeFile(raw('dir/emoji', [0xf0, 0x9f, 0x98], '.txt'), '1234567890')
+      await writeFile(raw('dir/ok.txt'), 'ok')
+    })
+
+    const listed = async (dir: string): Promise<string[]> => {
+      const names: string[] = []
+      for await (const entry of jail.list(dir)) names.push(lossyName(entry.name))
+      return names.sort()
+    }
+
+    it('lists them in the reference lossy form, one U+FFFD per byte that is not UTF-8', async () => {
+      expect(await listed('dir')).toEqual([
+        'bad\uFFFD\uFFFD',
+        'emoji\uFFFD\uFFFD\uFFFD.txt',
+        'ok.txt',
+        'sub\uFFFD\uFFFD',
+      ])
+    })
+
+    it('reads, renames, removes and measures them by that name', async () => {
+      await reopen({ diskCheckIntervalMs: 60_000 })
+      expect(await jail.diskUsage('fresh')).toBe(4 + 9 + 5 + 10 + 2)
+      expect(await text((await jail.openRead('dir/bad\uFFFD\uFFFD')).stream)).toBe('bad bytes')
+      expect(await text((await jail.openRead('dir/sub\uFFFD\uFFFD/inner.txt')).stream)).toBe(
+        'inner',
+      )
+
+      await jail.rename('dir/emoji\uFFFD\uFFFD\uFFFD.txt', 'dir/renamed.txt')
+      await jail.remove('dir/bad\uFFFD\uFFFD')
+
+      expect(await listed('dir')).toEqual(['ok.txt', 'renamed.txt', 'sub\uFFFD\uFFFD'])
+      expect(await readFile(path.join(arena.root, 'dir/renamed.txt'), 'utf8')).toBe('1234567890')
+    })
+
+    it('removes a directory holding them', async () => {
+      await jail.remove('dir')
+
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+    })
+
+    it('acts on none of two names that read the same', async () => {
+      await writeFile(raw('dir/bad', [0xfe, 0xff]), 'other bytes')
+
+      expect(await outcome(jail.remove('dir/bad\uFFFD\uFFFD'))).toBe('ok')
+
+      expect(await listed('dir')).toEqual([
+        'bad\uFFFD\uFFFD',
+        'bad\uFFFD\uFFFD',
+        'emoji\uFFFD\uFFFD\uFFFD.txt',
+        'ok.txt',
+        'sub\uFFFD\uFFFD',
+      ])
+    })
+  })
+
+  describe('a tree made to exhaust descriptors', () => {
+    it('is removed a few entries at a time, whatever its width and depth', async () => {
+      // 6 directories per level, 4 levels: 1554 directories, each with a file.
+      const make = async (dir: string, depth: number): Promise<void> => {
+        await writeFile(path.join(dir, 'f'), 'x')
+        if (depth === 0) return
+        for (let i = 0; i < 6; i++) {
+          await mkdir(path.join(dir, `d${i}`))
+          await make(path.join(dir, `d${i}`), depth - 1)
+        }
+      }
+      await mkdir(path.join(arena.root, 'wide'))
+      await make(path.join(arena.root, 'wide'), 4)
+      const idle = (await readdir('/proc/self/fd')).length
+      let settled = false
+      let peak = 0
+
+      const removed = jail.remove('wide').finally(() => (settled = true))
+      while (!settled) {
+        peak = Math.max(peak, (await readdir('/proc/self/fd')).length)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await removed
+
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+      expect(peak - idle).toBeLessThan(40)
+    })
+
+    it('is searched for denied files and removed with a bounded number of descriptors, however deep', async () => {
+      // 300 levels, a file in every tenth; the deny list makes removal search the tree first.
+      await reopen({ denylist: ['*.secret'] })
+      let dir = path.join(arena.root, 'deep')
+      await mkdir(dir)
+      for (let level = 0; level < 300; level++) {
+        if (level % 10 === 0) await writeFile(path.join(dir, 'f'), 'x')
+        dir = path.join(dir, 'd')
+        await mkdir(dir)
+      }
+      const idle = (await readdir('/proc/self/fd')).length
+      let settled = false
+      let peak = 0
+
+      const removed = jail.remove('deep').finally(() => (settled = true))
+      while (!settled) {
+        peak = Math.max(peak, (await readdir('/proc/self/fd')).length)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await removed
+
+      expect(await readdir(arena.root)).toEqual(['bait.txt'])
+      expect(peak - idle).toBeLessThan(180)
+    })
+
+    it('still finds a denied file far below the levels that hold a descriptor', async () => {
+      await reopen({ denylist: ['*.secret'] })
+      const deepest = path.join(arena.root, 'deep', ...Array.from({ length: 200 }, () => 'd'))
+      await mkdir(deepest, { recursive: true })
+      await writeFile(path.join(deepest, 'x.secret'), 'denied')
+
+      const result = await outcome(jail.remove('deep'))
+
+      expect(result).toMatchObject({ code: 'DENIED' })
+      expect(await readFile(path.join(deepest, 'x.secret'), 'utf8')).toBe('denied')
+    })
+  })
+
+  describe('the volume reserve', () => {
+    const MIB = 1024 * 1024
+    const QUOTA = {
+      code: 'QUOTA_EXCEEDED',
+      message: 'There is not enough disk space available to perform that action.',
+    }
+
+    it('refuses every write path when the volume holds less than it keeps', async () => {
+      // The real volume, measured with statfs: no disk has this much free.
+      const reserve = new VolumeReserve({ path: arena.root, reserveBytes: 2 ** 52 })
+      await reopen({ reserve })
+      await writeFile(path.join(arena.root, 'small.txt'), 'small')
+      await writeFile(path.join(arena.root, 'a.tar.gz'), await tarGzOf({ 'x.txt': 'x' }))
+      const before = await snapshot(arena.root)
+
+      const results = {
+        writeFile: await outcome(jail.writeFile('new.txt', 'x')),
+        stream: await outcome(jail.writeFile('new.bin', Readable.from([Buffer.from('x')]))),
+        copy: await outcome(jail.copy('small.txt')),
+        compress: await outcome(compressFiles(jail, { directory: '', files: ['small.txt'] })),
+        decompress: await outcome(decompressArchive(jail, { directory: '', file: 'a.tar.gz' })),
+      }
+
+      for (const result of Object.values(results)) expect(result).toMatchObject(QUOTA)
+      expect(await snapshot(arena.root)).toMatchObject(before)
+      expect(Object.keys(await snapshot(arena.root)).filter((k) => k.includes('.jail-'))).toEqual(
+        [],
+      )
+    })
+
+    it('lets writes use what is free above it, and stops one that would eat into it', async () => {
+      // A volume with 10 MiB free, measured once: 2 MiB may be written above 8 MiB kept.
+      const reserve = new VolumeReserve({
+        path: arena.root,
+        reserveBytes: 8 * MIB,
+        refreshMs: Number.POSITIVE_INFINITY,
+        measure: () => Promise.resolve(10 * MIB),
+      })
+      await reopen({ reserve })
+
+      await jail.writeFile('a.bin', Buffer.alloc(1.5 * MIB, 1))
+      const copy = await outcome(jail.copy('a.bin'))
+      const stream = await outcome(
+        jail.writeFile('b.bin', Readable.from([Buffer.alloc(256 * 1024), Buffer.alloc(MIB)])),
+      )
+      await jail.writeFile('c.bin', Buffer.alloc(256 * 1024))
+
+      expect(copy).toMatchObject(QUOTA)
+      expect(stream).toMatchObject(QUOTA)
+      expect((await readdir(arena.root)).sort()).toEqual(['a.bin', 'bait.txt', 'c.bin'])
+      // The failed stream's first 256 KiB stay counted until the volume is measured again.
+      expect(reserve.available()).toBe(0)
     })
   })
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import { Jail, type JailMode } from '@node/filesystem-jail'
+import { Jail, VolumeReserve, type JailMode } from '@node/filesystem-jail'
 import type { Server } from '@node/server-state'
 import type { Logger } from '@node/shared-kernel'
 
@@ -20,14 +20,29 @@ export interface ServerJailsOptions {
 /**
  * One filesystem jail per server, opened on its data directory when the server joins the node
  * and closed when it is deleted. Every file operation of the daemon (HTTP, install, config files,
- * archives) goes through `of(server)`, so the quota and the egg's deny list hold everywhere.
+ * archives) goes through `of(server)`, so the quota and the egg's deny list hold everywhere. All
+ * jails share one VolumeReserve: the free space `system.disk_reserve` keeps on the volume.
  */
 export class ServerJails implements ServerLifecycleHooks {
   readonly #options: ServerJailsOptions
   readonly #jails = new Map<string, Jail>()
+  readonly #reserve: VolumeReserve
 
   constructor(options: ServerJailsOptions) {
     this.#options = options
+    this.#reserve = new VolumeReserve({
+      path: options.dataDirectory,
+      reserveBytes: options.live.current().system.disk_reserve * MIB,
+      logger: options.logger.child({ component: 'disk-reserve' }),
+    })
+    options.live.onChange((config) =>
+      this.#reserve.setReserveBytes(config.system.disk_reserve * MIB),
+    )
+  }
+
+  /** The node's free-space reserve on the servers' volume. */
+  get reserve(): VolumeReserve {
+    return this.#reserve
   }
 
   /** The jail of a server on this node; throws for a server that was never prepared. */
@@ -59,6 +74,7 @@ export class ServerJails implements ServerLifecycleHooks {
       denylist: server.configuration.settings.egg.fileDenylist,
       diskLimitBytes: server.configuration.settings.build.diskSpace * MIB,
       diskCheckIntervalMs: config.system.disk_check_interval * 1000,
+      reserve: this.#reserve,
       // Files the daemon writes belong to the user the game server runs as (system.user).
       ...(uid > 0 ? { owner: { uid, gid } } : {}),
       logger: this.#options.logger.child({ server_id: server.uuid, component: 'jail' }),

@@ -82,6 +82,7 @@ describe('defaultConfig', () => {
         timezone: '',
         user: { rootless: { enabled: false, container_uid: 0, container_gid: 0 }, uid: 0, gid: 0 },
         disk_check_interval: 150,
+        disk_reserve: 1024,
         activity_send_interval: 60,
         activity_send_count: 100,
         check_permissions_on_boot: true,

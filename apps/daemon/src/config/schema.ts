@@ -133,6 +133,17 @@ export const configSchema = {
       default: 150,
       type: 'integer (seconds)',
     }),
+    disk_reserve: uint({
+      doc:
+        'Free space every write into a server leaves on the volume of `data` (everything written ' +
+        "through a server's filesystem jail: file writes, uploads, copies, remote pulls, compress " +
+        'and decompress): a write that would leave less fails with the disk-space error, whether ' +
+        'the server has a disk limit or not, so no server can fill the node. 0 turns it off.',
+      default: 1024,
+      env: 'WINGS_DISK_RESERVE',
+      type: 'integer ≥ 0 (MiB)',
+      extension: true,
+    }),
     activity_send_interval: int({
       doc: 'How often queued activity is sent to the Panel.',
       default: 60,

@@ -23,6 +23,21 @@ export const FILE_ROUTE_ERRORS = {
     'This server has reached its limit of 3 simultaneous remote file downloads at once. Please wait for one to complete before trying again.',
 } as const
 
+/**
+ * Most names one file request may carry (delete, rename, chmod, compress): a request is work for
+ * one user, and its names are processed a few at a time, so a larger list only holds the node
+ * longer. Far above what the Panel's file manager sends for one selection.
+ */
+export const MAX_FILES_PER_REQUEST = 10_000
+
+/** Most files one upload request may carry: each is held open until the whole form was read. */
+export const MAX_UPLOAD_FILES = 100
+
+/** The refusal of a request naming more than `limit` files (docs/errors.md). */
+export function tooManyFiles(limit: number): string {
+  return `Too many files were provided in one request: at most ${limit} are allowed.`
+}
+
 /** The §3.1 not-found error (with the request id), for paths the routes refuse themselves. */
 export function fileNotFound(): NotFoundError {
   return new NotFoundError('The requested resources was not found on the system.', {
@@ -46,16 +61,4 @@ export function badRequest(message: string): BadRequestError {
 export function parseOctalMode(text: string): number | undefined {
   if (!/^[0-7]{1,4}$/.test(text)) return undefined
   return Number.parseInt(text, 8)
-}
-
-/** Go's `strconv.Quote`-style filename for Content-Disposition (quotes and backslashes escaped). */
-export function goQuote(name: string): string {
-  let out = '"'
-  for (const char of name) {
-    const code = char.codePointAt(0)!
-    if (char === '"' || char === '\\') out += `\\${char}`
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
-    else out += char
-  }
-  return `${out}"`
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import type { Jail, JailEntry } from '@node/filesystem-jail'
+import { mapLimited, type Jail, type JailEntry } from '@node/filesystem-jail'
 
 import { BINARY_MIME, cheapMime, sniffFile } from './mime-evidence.js'
 import { toWireStat, type WireStat } from './wire-stat.js'
@@ -9,6 +9,8 @@ import { toWireStat, type WireStat } from './wire-stat.js'
 export const SNIFF_BUDGET = 32
 /** Entries stat'ed and typed together: bounds memory and the open descriptors of one listing. */
 const STEP = 64
+/** Files of one listing sniffed at once. */
+const SNIFF_FAN_OUT = 16
 
 export interface PageRequest {
   /** 1-based. */
@@ -89,16 +91,15 @@ async function describe(
   entries: readonly JailEntry[],
   budget: { left: number },
 ): Promise<WireStat[]> {
-  return Promise.all(
-    entries.map(async ({ name, stats }) => {
-      let mime = cheapMime(name, stats)
-      if (mime === undefined) {
-        // Decided before any await, so concurrent entries cannot overdraw the budget.
-        const mayOpen = budget.left > 0
-        if (mayOpen) budget.left--
-        mime = mayOpen ? await sniffFile(jail, path.posix.join(directory, name)) : BINARY_MIME
-      }
-      return toWireStat(name, stats, mime)
-    }),
-  )
+  // A page may hold a thousand files to sniff: a few are opened at a time.
+  return mapLimited(entries, SNIFF_FAN_OUT, async ({ name, stats }) => {
+    let mime = cheapMime(name, stats)
+    if (mime === undefined) {
+      // Decided before any await, so concurrent entries cannot overdraw the budget.
+      const mayOpen = budget.left > 0
+      if (mayOpen) budget.left--
+      mime = mayOpen ? await sniffFile(jail, path.posix.join(directory, name)) : BINARY_MIME
+    }
+    return toWireStat(name, stats, mime)
+  })
 }

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs'
 
-import type { JailStats } from '@node/filesystem-jail'
+import { lossyName, type JailStats } from '@node/filesystem-jail'
 
 /** The Stat object of http-api §7.2, in the reference's field order. */
 export interface WireStat {
@@ -16,10 +16,14 @@ export interface WireStat {
   readonly mime: string
 }
 
+/**
+ * A jail entry as the Panel reads it. `name` is a jail name: bytes that are not UTF-8 go out as
+ * the reference sends them, one U+FFFD each (never as a lone surrogate, which JSON refuses).
+ */
 export function toWireStat(name: string, stats: JailStats, mime: string): WireStat {
   const directory = stats.kind === 'directory'
   return {
-    name,
+    name: lossyName(name),
     created: rfc3339(stats.ctimeMs),
     modified: rfc3339(stats.mtimeMs),
     mode: goFileMode(stats.mode),

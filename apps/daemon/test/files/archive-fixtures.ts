@@ -1,4 +1,4 @@
-import { crc32, gzipSync } from 'node:zlib'
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib'
 
 export interface TarEntry {
   readonly name: string
@@ -56,29 +56,46 @@ export function tarGz(entries: readonly TarEntry[]): Buffer {
   return gzipSync(tar(entries))
 }
 
-/** A zip of stored (uncompressed) entries, names verbatim. */
-export function zip(entries: readonly { name: string; data: string | Buffer }[]): Buffer {
+export interface ZipEntry {
+  readonly name: string
+  readonly data: string | Buffer
+  /** Deflate the data (method 8) instead of storing it. */
+  readonly deflate?: boolean
+  /** The uncompressed size declared in the headers, when it should lie about the data. */
+  readonly declaredSize?: number
+  /** Flip a byte of the stored data after its CRC-32 was computed: a corrupted entry. */
+  readonly corrupt?: boolean
+}
+
+/** A zip of stored (or deflated) entries, names verbatim; headers may lie on purpose. */
+export function zip(entries: readonly ZipEntry[]): Buffer {
   const locals: Buffer[] = []
   const centrals: Buffer[] = []
   let offset = 0
   for (const entry of entries) {
     const name = Buffer.from(entry.name)
-    const data = Buffer.from(entry.data)
-    const crc = crc32(data)
+    const plain = Buffer.from(entry.data)
+    const crc = crc32(plain)
+    const data = entry.deflate ? deflateRawSync(plain) : Buffer.from(plain)
+    if (entry.corrupt) data[data.length >> 1]! ^= 0xff
+    const size = entry.declaredSize ?? plain.length
+    const method = entry.deflate ? 8 : 0
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)
     local.writeUInt16LE(20, 4)
+    local.writeUInt16LE(method, 8)
     local.writeUInt32LE(crc, 14)
     local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(data.length, 22)
+    local.writeUInt32LE(size, 22)
     local.writeUInt16LE(name.length, 26)
     const central = Buffer.alloc(46)
     central.writeUInt32LE(0x02014b50, 0)
     central.writeUInt16LE(20, 4)
     central.writeUInt16LE(20, 6)
+    central.writeUInt16LE(method, 10)
     central.writeUInt32LE(crc, 16)
     central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(data.length, 24)
+    central.writeUInt32LE(size, 24)
     central.writeUInt16LE(name.length, 28)
     central.writeUInt32LE(0o100644 * 0x10000, 38)
     central.writeUInt32LE(offset, 42)

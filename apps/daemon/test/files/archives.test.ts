@@ -1,5 +1,8 @@
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
@@ -178,6 +181,30 @@ describe('archive attacks', () => {
     await expect(readFile('/tmp/pwn-abs')).rejects.toThrow()
   })
 
+  const text = 'motd=A Minecraft Server\nmax-players=20\nonline-mode=true\n'
+  it.each([
+    ['a stored entry whose bytes fail its CRC-32', { corrupt: true }],
+    ['a deflated entry whose bytes fail its CRC-32', { corrupt: true, deflate: true }],
+    ['an entry that inflates past its declared size', { deflate: true, declaredSize: 10 }],
+    ['an entry that inflates short of its declared size', { deflate: true, declaredSize: 500 }],
+  ] as const)('refuses %s with the 400, keeping the old file', async (_name, lie) => {
+    h = await start()
+    await writeFile(path.join(h.root, 'server.properties'), 'motd=original\n')
+    await writeFile(
+      path.join(h.root, 'evil.zip'),
+      zip([{ name: 'server.properties', data: text, ...lie }]),
+    )
+    const before = await snapshot(h.root)
+
+    const res = await h.call('POST', '/files/decompress', { root: '/', file: 'evil.zip' })
+
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'The archive provided is in a format Wings does not understand.',
+    )
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+
   it('stops a bomb at the quota, leaving nothing of it', async () => {
     h = await start({ diskLimitBytes: 1024 * 1024 })
     // 32 MiB of zeros packs into a few dozen KiB.
@@ -224,5 +251,30 @@ describe('archive attacks', () => {
     const tree = await snapshot(path.join(h.root, 'out'))
     delete tree[name]
     expect(tree).toEqual({ 'keep.txt': expect.stringMatching(/^100644:/) as unknown })
+  })
+})
+
+describe('a decompression bomb on a server without a disk limit', () => {
+  it('is stopped by the guard: 10 GiB of concatenated gzip members of zeros, 10 MiB on disk', async () => {
+    const h = await start({ diskLimitBytes: 0 })
+    try {
+      // DEFLATE's best is about 1032:1: each member is 64 MiB of zeros in about 64 KiB.
+      const member = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 })
+      const out = createWriteStream(path.join(h.root, 'bomb.gz'))
+      for (let i = 0; i < 160; i++) if (!out.write(member)) await once(out, 'drain')
+      out.end()
+      await once(out, 'close')
+      const before = await snapshot(h.root)
+
+      const res = await h.call('POST', '/files/decompress', { root: '/', file: 'bomb.gz' })
+
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as { error: string }).error).toBe(
+        'There is not enough disk space available to perform that action.',
+      )
+      expect(await snapshot(h.root)).toEqual(before)
+    } finally {
+      await h.close()
+    }
   })
 })

@@ -5,7 +5,7 @@ import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 
-import { Jail } from '@node/filesystem-jail'
+import { Jail, type VolumeReserve } from '@node/filesystem-jail'
 import { JwtTokenVerifier } from '@node/jwt'
 import { Server } from '@node/server-state'
 import { buildServerConfiguration } from '@node/server-state/testing'
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   readonly diskCheckIntervalMs?: number
   /** `system.user`: owner of everything written. */
   readonly owner?: { readonly uid: number; readonly gid: number }
+  /** The node's free-space reserve (`system.disk_reserve`). */
+  readonly reserve?: VolumeReserve
 }
 
 /**
@@ -82,6 +84,7 @@ export class FilesHarness {
       diskLimitBytes: options.diskLimitBytes ?? 0,
       diskCheckIntervalMs: options.diskCheckIntervalMs ?? 0,
       ...(options.owner ? { owner: options.owner } : {}),
+      ...(options.reserve ? { reserve: options.reserve } : {}),
     })
     const server = new Server({ configuration: buildServerConfiguration(SERVER_UUID) })
     const logger = new MemoryLogger()

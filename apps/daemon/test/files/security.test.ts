@@ -1,17 +1,24 @@
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
-import { link, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { promisify } from 'node:util'
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
-import { FilesHarness, snapshot } from './harness.js'
+import { compressFiles, decompressArchive, VolumeReserve } from '@node/filesystem-jail'
+
+import { tarGz } from './archive-fixtures.js'
+import { FilesHarness, NODE_TOKEN, SERVER_UUID, snapshot } from './harness.js'
+import { headerValues, rawResponseHead } from './raw-http.js'
 
 // Every attack runs against a root holding real files and a sibling `outside` directory with a
 // secret; afterwards neither tree may have changed (nothing read, written or deleted outside,
 // nothing lost inside), and the secret never appears in a response.
 const SECRET = 'TOP-SECRET-OUTSIDE'
+const run = promisify(execFile)
 
 async function seed(h: FilesHarness): Promise<void> {
   await writeFile(path.join(h.outside, 'secret'), SECRET)
@@ -177,22 +184,132 @@ describe('path attacks on every endpoint', () => {
   )
 })
 
-describe('lexical ../ resolution', () => {
-  it('keeps a rename to ../outside inside the root', async () => {
-    const h = await FilesHarness.start()
-    try {
-      await seed(h)
-      const outsideBefore = await snapshot(h.outside)
-      const res = await h.call('PUT', '/files/rename', {
-        root: '/data',
-        files: [{ from: 'world.dat', to: '../../../outside/k' }],
-      })
-      expect(res.status).toBe(204)
-      expect(await readFile(path.join(h.root, 'outside/k'), 'utf8')).toBe('world')
-      expect(await snapshot(h.outside)).toEqual(outsideBefore)
-    } finally {
-      await h.close()
-    }
+describe('.. that climbs out of the root is refused, never clamped', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+  let originUrl: string
+
+  beforeAll(async () => {
+    origin = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '6' })
+      res.end('pulled')
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/pulled.txt`
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await once(origin, 'close')
+  })
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+      allowInternalDownloads: true,
+    })
+    await seed(h)
+    await writeFile(path.join(h.root, 'data/pack.tar.gz'), tarGz([{ name: 'x', data: 'x' }]))
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  const CLIMBS: readonly Attack[] = [
+    [
+      'rename to ../../moved',
+      (h) =>
+        json(h, 'PUT', '/files/rename', {
+          root: '/',
+          files: [{ from: 'keep.txt', to: '../../moved' }],
+        }),
+    ],
+    [
+      'rename from ../keep.txt',
+      (h) =>
+        json(h, 'PUT', '/files/rename', {
+          root: '/',
+          files: [{ from: '../keep.txt', to: 'moved' }],
+        }),
+    ],
+    [
+      'rename out of a subdirectory',
+      (h) =>
+        json(h, 'PUT', '/files/rename', {
+          root: '/data',
+          files: [{ from: 'world.dat', to: '../../../outside/k' }],
+        }),
+    ],
+    [
+      'rename with a climbing root',
+      (h) =>
+        json(h, 'PUT', '/files/rename', { root: '../..', files: [{ from: 'keep.txt', to: 'k' }] }),
+    ],
+    [
+      'create-directory with a climbing name',
+      (h) => json(h, 'POST', '/files/create-directory', { name: '../../made', path: '/' }),
+    ],
+    [
+      'create-directory with a climbing path',
+      (h) => json(h, 'POST', '/files/create-directory', { name: 'made', path: '../data' }),
+    ],
+    [
+      'delete ../../keep.txt from a subdirectory',
+      (h) => json(h, 'POST', '/files/delete', { root: '/data', files: ['../../keep.txt'] }),
+    ],
+    [
+      'chmod ../keep.txt',
+      (h) =>
+        json(h, 'POST', '/files/chmod', {
+          root: '/',
+          files: [{ file: '../keep.txt', mode: '600' }],
+        }),
+    ],
+    [
+      'compress ../keep.txt',
+      (h) => json(h, 'POST', '/files/compress', { root: '/', files: ['../keep.txt'] }),
+    ],
+    [
+      'compress with a climbing root',
+      (h) => json(h, 'POST', '/files/compress', { root: '../', files: ['keep.txt'] }),
+    ],
+    [
+      'decompress with a climbing root',
+      (h) => json(h, 'POST', '/files/decompress', { root: '../..', file: 'data/pack.tar.gz' }),
+    ],
+    ['upload into ../../up', (h) => upload(h, '../../up', 'pwn')],
+    ['upload a file named ..', (h) => upload(h, '/new/dir', '..')],
+    [
+      'pull into a climbing root',
+      (h) => json(h, 'POST', '/files/pull', { url: originUrl, root: '../..', foreground: true }),
+    ],
+  ]
+
+  it.each(CLIMBS)('%s: 404, nothing moved, made or removed', async (_name, run) => {
+    const rootBefore = await snapshot(h.root)
+    const outsideBefore = await snapshot(h.outside)
+
+    const res = await run(h)
+
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'The requested resources was not found on the system.',
+    )
+    expect(await snapshot(h.root)).toEqual(rootBefore)
+    expect(await snapshot(h.outside)).toEqual(outsideBefore)
+  })
+
+  it('still lets .. move within the root', async () => {
+    const res = await h.call('PUT', '/files/rename', {
+      root: '/data',
+      files: [{ from: 'world.dat', to: '../world.dat' }],
+    })
+
+    expect(res.status).toBe(204)
+    expect(await readFile(path.join(h.root, 'world.dat'), 'utf8')).toBe('world')
   })
 })
 
@@ -451,4 +568,376 @@ describe('remote pull re-checks every redirect', () => {
       expect(await snapshot(h.root)).toEqual({})
     },
   )
+})
+
+describe('uploads are all-or-nothing', () => {
+  let h: FilesHarness
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({ uploadLimitMiB: 1 })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  function form(files: readonly [name: string, bytes: number][]): FormData {
+    const data = new FormData()
+    for (const [name, bytes] of files)
+      data.append('files', new Blob([Buffer.alloc(bytes, 1)]), name)
+    return data
+  }
+
+  function post(body: FormData): Promise<Response> {
+    return fetch(`${h.base}/upload/file?token=${h.mint('file-upload')}&directory=/`, {
+      method: 'POST',
+      body,
+    })
+  }
+
+  it('checks every file against upload_limit before writing any', async () => {
+    const before = await snapshot(h.root)
+
+    const res = await post(
+      form([
+        ['first.bin', 1024],
+        ['second.bin', 1024 * 1024 + 1],
+      ]),
+    )
+
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: 'File second.bin is larger than the maximum file upload size of 1 MB.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+    expect(h.uploads).toEqual([])
+  })
+
+  it('refuses a form with more files than one request may carry, writing none', async () => {
+    const before = await snapshot(h.root)
+    const files = Array.from({ length: 101 }, (_, i) => [`f${i}.txt`, 1] as [string, number])
+
+    const res = await post(form(files))
+
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: 'Too many files were provided in one request: at most 100 are allowed.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})
+
+describe('requests naming more files than one request may carry', () => {
+  let h: FilesHarness
+
+  beforeAll(async () => {
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+    })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+  })
+
+  afterAll(async () => {
+    await h.close()
+  })
+
+  const names = Array.from({ length: 10_001 }, (_, i) => (i === 0 ? 'keep.txt' : `n${i}`))
+  it.each([
+    [
+      'PUT',
+      '/files/rename',
+      { root: '/', files: names.map((from) => ({ from, to: `${from}.x` })) },
+    ],
+    ['POST', '/files/delete', { root: '/', files: names }],
+    ['POST', '/files/chmod', { root: '/', files: names.map((file) => ({ file, mode: '600' })) }],
+    ['POST', '/files/compress', { root: '/', files: names }],
+  ] as const)('%s %s is refused with the 422, touching nothing', async (method, route, body) => {
+    const before = await snapshot(h.root)
+
+    const res = await h.call(method, route, body)
+
+    expect(res.status).toBe(422)
+    expect(await res.json()).toEqual({
+      error: 'Too many files were provided in one request: at most 10000 are allowed.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})
+
+describe('file names in response headers', () => {
+  let h: FilesHarness
+
+  beforeAll(async () => {
+    h = await FilesHarness.start()
+  })
+
+  afterAll(async () => {
+    await h.close()
+  })
+
+  const NAMES = [
+    'plain.txt',
+    'Ελληνικά.txt',
+    'русский текст.txt',
+    '中文文件.txt',
+    '日本語のファイル.txt',
+    '한국어.txt',
+    'עברית.txt',
+    'العربية.txt',
+    'हिन्दी.txt',
+    'ไทย.txt',
+    'x\u010D\u010ASet-Cookie: session=stolen.txt',
+    'x\u010D\u010A\u010D\u010A<html>.txt',
+    '😀.txt',
+    '👨‍👩‍👧 family.txt',
+    'cr\rlf\nSet-Cookie: a=b.txt',
+    'tab\tand\u0001\u007f.txt',
+    'quote"back\\slash.txt',
+    "star*'(paren)%20;semi,comma.txt",
+  ]
+
+  // Exactly the bytes a header line may carry: visible ASCII, space and tab.
+  const HEADER_LINE = /^[\t\x20-\x7e]*$/
+  const DISPOSITION =
+    /^attachment; filename="((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"(?:; filename\*=UTF-8''([A-Za-z0-9!#$&+.^_`|~%-]+))?$/
+
+  async function expectSafeDisposition(url: string, name: string, headers = {}): Promise<void> {
+    const head = await rawResponseHead(url, headers)
+
+    expect(head.statusLine).toBe('HTTP/1.1 200 OK')
+    for (const line of head.lines) expect(line, JSON.stringify(line)).toMatch(HEADER_LINE)
+    expect(headerValues(head, 'set-cookie')).toEqual([])
+    const dispositions = headerValues(head, 'content-disposition')
+    expect(dispositions).toHaveLength(1)
+    const match = DISPOSITION.exec(dispositions[0]!)
+    expect(match, dispositions[0]).not.toBeNull()
+    const [, fallback, extended] = match!
+    const sent =
+      extended === undefined ? fallback!.replace(/\\(.)/g, '$1') : decodeURIComponent(extended)
+    expect(sent).toBe(name)
+  }
+
+  it.each(NAMES)('files/contents?download=1 of %j sends only header-safe bytes', async (name) => {
+    await writeFile(path.join(h.root, name), 'content')
+
+    await expectSafeDisposition(
+      `${h.base}/api/servers/${SERVER_UUID}/files/contents?file=${encodeURIComponent(name)}&download=1`,
+      name,
+      { Authorization: `Bearer ${NODE_TOKEN}` },
+    )
+  })
+
+  it.each(NAMES)('/download/file of %j sends only header-safe bytes', async (name) => {
+    await writeFile(path.join(h.root, name), 'content')
+    const token = h.mint('file-download', { file_path: `/${name}` })
+
+    await expectSafeDisposition(`${h.base}/download/file?token=${token}`, name)
+  })
+})
+
+describe('names that are not UTF-8, made by the game process', () => {
+  let h: FilesHarness
+  const raw = (...parts: (string | number[])[]): Buffer =>
+    Buffer.concat([Buffer.from(`${h.root}/`), ...parts.map((part) => Buffer.from(part))])
+
+  beforeEach(async () => {
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+    })
+    await mkdir(raw('dir'))
+    await writeFile(raw('dir/bad', [0xff, 0xfe]), 'bad bytes')
+    await mkdir(raw('dir/sub', [0xe2, 0x82]))
+    await writeFile(raw('dir/sub', [0xe2, 0x82], '/inner.txt'), 'inner')
+    await writeFile(raw('dir/ok.txt'), 'ok')
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  async function listed(directory: string): Promise<string[]> {
+    const res = await h.call(
+      'GET',
+      `/files/list-directory?directory=${encodeURIComponent(directory)}`,
+    )
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { name: string }[]).map((entry) => entry.name).sort()
+  }
+
+  it('lists them in the reference lossy form, one U+FFFD per byte that is not UTF-8', async () => {
+    const body = await (await h.call('GET', '/files/list-directory?directory=dir')).arrayBuffer()
+
+    expect(await listed('dir')).toEqual(['bad\uFFFD\uFFFD', 'ok.txt', 'sub\uFFFD\uFFFD'])
+    // Valid UTF-8 on the wire: no lone surrogate escapes a JSON parser would refuse.
+    expect(Buffer.from(body).toString('utf8')).not.toMatch(/\\ud[89a-f]/i)
+    expect(await listed('dir/sub\uFFFD\uFFFD')).toEqual(['inner.txt'])
+  })
+
+  it('deletes and renames them by that name', async () => {
+    const renamed = await h.call('PUT', '/files/rename', {
+      root: '/dir',
+      files: [{ from: 'sub\uFFFD\uFFFD', to: 'sub-fixed' }],
+    })
+    const deleted = await h.call('POST', '/files/delete', {
+      root: '/dir',
+      files: ['bad\uFFFD\uFFFD'],
+    })
+
+    expect(renamed.status).toBe(204)
+    expect(deleted.status).toBe(204)
+    expect(await listed('dir')).toEqual(['ok.txt', 'sub-fixed'])
+    expect(await readFile(path.join(h.root, 'dir/sub-fixed/inner.txt'), 'utf8')).toBe('inner')
+  })
+
+  it('deletes a directory holding them', async () => {
+    const res = await h.call('POST', '/files/delete', { root: '/', files: ['dir'] })
+
+    expect(res.status).toBe(204)
+    expect(await snapshot(h.root)).toEqual({})
+  })
+
+  it('archives them under their own bytes', async () => {
+    const res = await h.call('POST', '/files/compress', { root: '/', files: ['dir'] })
+    expect(res.status).toBe(200)
+    const archive = ((await res.json()) as { name: string }).name
+    const out = path.join(h.temp.path, 'extracted')
+    await mkdir(out)
+
+    await run('tar', ['-xzf', path.join(h.root, archive), '-C', out])
+
+    const names = await readdir(`${out}/dir`, { encoding: 'buffer' })
+    expect(names.map((name) => name.toString('hex')).sort()).toEqual(
+      [
+        Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]),
+        Buffer.from('ok.txt'),
+        Buffer.from([0x73, 0x75, 0x62, 0xe2, 0x82]),
+      ]
+        .map((name) => name.toString('hex'))
+        .sort(),
+    )
+  })
+})
+
+describe('safe refusals are answered 4xx, never 500', () => {
+  let h: FilesHarness
+
+  beforeEach(async () => {
+    h = await FilesHarness.start()
+    await mkdir(path.join(h.root, 'data/sub'), { recursive: true })
+    await writeFile(path.join(h.root, 'data/world.dat'), 'world')
+    await symlink('data', path.join(h.root, 'data-link'))
+  })
+
+  afterEach(async () => {
+    await h.close()
+  })
+
+  it.each([
+    ['into its own subtree', 'data', 'data/sub/data'],
+    ['into itself through a link inside the root', 'data', 'data-link/moved'],
+  ])('renaming a directory %s is the 400', async (_name, from, to) => {
+    const before = await snapshot(h.root)
+
+    const res = await h.call('PUT', '/files/rename', { root: '/', files: [{ from, to }] })
+
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: 'Cannot perform that action: a directory cannot be moved into itself.',
+    })
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})
+
+describe('the volume reserve on every write path', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+
+  beforeAll(async () => {
+    origin = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '6' })
+      res.end('pulled')
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    // More than any disk holds: every write must refuse, on a server without a disk limit.
+    h = await FilesHarness.start({
+      archives: { compress: compressFiles, decompress: decompressArchive },
+      allowInternalDownloads: true,
+      reserve: new VolumeReserve({ path: '/', reserveBytes: 2 ** 52 }),
+    })
+    await writeFile(path.join(h.root, 'keep.txt'), 'keep me')
+    await writeFile(path.join(h.root, 'pack.tar.gz'), tarGz([{ name: 'x.txt', data: 'x' }]))
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await once(origin, 'close')
+    await h.close()
+  })
+
+  const pullUrl = (): string => `http://127.0.0.1:${(origin.address() as AddressInfo).port}/p.txt`
+  it.each([
+    ['write', (h: FilesHarness) => h.call('POST', '/files/write?file=new.txt', 'x')],
+    ['upload', (h: FilesHarness) => upload(h, '/', 'up.txt')],
+    ['copy', (h: FilesHarness) => h.call('POST', '/files/copy', { location: 'keep.txt' })],
+    [
+      'compress',
+      (h: FilesHarness) => h.call('POST', '/files/compress', { root: '/', files: ['keep.txt'] }),
+    ],
+    [
+      'decompress',
+      (h: FilesHarness) => h.call('POST', '/files/decompress', { root: '/', file: 'pack.tar.gz' }),
+    ],
+    [
+      'pull',
+      (h: FilesHarness) =>
+        h.call('POST', '/files/pull', { url: pullUrl(), root: '/', foreground: true }),
+    ],
+  ])('%s is refused with the disk-space 400, writing nothing', async (_name, run) => {
+    const before = await snapshot(h.root)
+
+    const res = await run(h)
+
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'There is not enough disk space available to perform that action.',
+    )
+    expect(await snapshot(h.root)).toEqual(before)
+  })
+})
+
+describe('a remote pull whose origin hangs up mid-body', () => {
+  let h: FilesHarness
+  let origin: HttpServer
+
+  beforeAll(async () => {
+    origin = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': String(8 * 1024 * 1024) })
+      res.write(Buffer.alloc(64 * 1024, 1))
+      // Headers and a little of the body, then the connection is cut.
+      setImmediate(() => res.socket?.destroy())
+    })
+    origin.listen(0, '127.0.0.1')
+    await once(origin, 'listening')
+    h = await FilesHarness.start({ allowInternalDownloads: true })
+  })
+
+  afterAll(async () => {
+    origin.closeAllConnections()
+    origin.close()
+    await once(origin, 'close')
+    await h.close()
+  })
+
+  it('fails the pull and leaves nothing, the error handled from the moment the response exists', async () => {
+    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/cut.bin`
+    for (let i = 0; i < 20; i++) {
+      const res = await h.call('POST', '/files/pull', { url, root: '/', foreground: true })
+
+      expect(res.status).toBeGreaterThanOrEqual(400)
+    }
+    expect(await snapshot(h.root)).toEqual({})
+  })
 })

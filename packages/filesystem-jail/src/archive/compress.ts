@@ -1,9 +1,8 @@
-import path from 'node:path'
 import { pipeline, Readable } from 'node:stream'
-import { pipeline as pipelineAsync } from 'node:stream/promises'
 
-import { jailFaultOf } from '../errors.js'
+import { jailError, jailFaultOf } from '../errors.js'
 import type { Jail } from '../jail.js'
+import { parseJailPath } from '../jail-path.js'
 import { ParallelGzip } from './parallel-gzip.js'
 import { encodeTarHeader, padding, TAR_TRAILER } from './tar-header.js'
 
@@ -46,6 +45,8 @@ export async function compressFiles(
   options: CompressOptions,
 ): Promise<{ path: string }> {
   const directory = normalizeDirectory(options.directory)
+  // Every name is checked before the archive is opened: one that climbs out refuses the request.
+  for (const given of options.files) relativeEntry(directory, given)
   const name = archiveName(options.now ?? new Date())
   const target = directory === '' ? name : `${directory}/${name}`
   const stream = createTarGzStream(jail, {
@@ -56,7 +57,7 @@ export async function compressFiles(
     onProgress: options.onProgress,
   })
   const writer = await jail.openWrite(target, { exclusive: true, mode: 0o644 })
-  await pipelineAsync(stream, writer, options.signal ? { signal: options.signal } : {})
+  await writer.pipeFrom(stream, options.signal)
   return { path: target }
 }
 
@@ -161,7 +162,7 @@ async function* tarBlocks(jail: Jail, options: TarGzStreamOptions): AsyncGenerat
   const roots = options.paths === undefined ? await topLevel(jail, directory) : options.paths
   const seen = new Set<string>()
   for (const given of roots) {
-    const rel = relativeEntry(given)
+    const rel = relativeEntry(directory, given)
     if (rel === undefined || seen.has(rel)) continue
     seen.add(rel)
     yield* entry(rel)
@@ -177,17 +178,22 @@ async function topLevel(jail: Jail, directory: string): Promise<string[]> {
   return names.sort()
 }
 
-/** A path relative to the archive's directory, or undefined when it leaves it or names it. */
-function relativeEntry(given: string): string | undefined {
-  if (given.includes('\0')) return undefined
-  const rel = path.posix.normalize(given.replace(/^\/+/, '')).replace(/\/+$/, '')
-  if (rel === '' || rel === '.' || rel === '..' || rel.startsWith('../')) return undefined
-  return rel
+/**
+ * `given` (a client's name, relative to `directory`) as an entry name relative to `directory`,
+ * or undefined when it names the directory itself. A name that climbs out of `directory` cannot
+ * be an entry: refused (404), as is one that climbs out of the root.
+ */
+function relativeEntry(directory: string, given: string): string | undefined {
+  const full = parseJailPath(directory, given).relative
+  if (full === directory) return undefined
+  if (directory === '') return full
+  if (!full.startsWith(`${directory}/`)) throw jailError('outside_root', given)
+  return full.slice(directory.length + 1)
 }
 
+/** A client's directory as a jail path: `..` that climbs out of the root is refused (404). */
 function normalizeDirectory(directory: string): string {
-  const d = path.posix.normalize(`/${directory}`).replace(/^\/+|\/+$/g, '')
-  return d === '.' ? '' : d
+  return parseJailPath(directory).relative
 }
 
 // Races with the server's own process, and entries the jail never reads: left out, not fatal.

@@ -1,6 +1,11 @@
+import { encodeName, lossyName } from '../name-bytes.js'
+
 /** What one tar entry describes; the writer knows only regular files and directories. */
 export interface TarEntryHeader {
-  /** Relative path with '/' separators; directories end without a slash (added here). */
+  /**
+   * Relative path with '/' separators, a jail name (name-bytes.ts: bytes that are not UTF-8 are
+   * written back as those bytes); directories end without a slash (added here).
+   */
   readonly path: string
   readonly kind: 'file' | 'directory'
   readonly size: number
@@ -20,7 +25,7 @@ export function encodeTarHeader(entry: TarEntryHeader): Buffer {
   const split = splitUstarName(name)
   const needsPax = split === undefined || size > OCTAL_SIZE_MAX
   const header = ustar({
-    name: split?.name ?? truncateUtf8(name, USTAR_NAME),
+    name: split?.name ?? truncateUtf8(lossyName(name), USTAR_NAME),
     prefix: split?.prefix ?? '',
     size,
     mode: entry.mode & 0o7777,
@@ -28,12 +33,12 @@ export function encodeTarHeader(entry: TarEntryHeader): Buffer {
     type: entry.kind === 'directory' ? '5' : '0',
   })
   if (!needsPax) return header
-  const records: string[] = []
-  if (split === undefined) records.push(paxRecord('path', name))
-  if (size > OCTAL_SIZE_MAX) records.push(paxRecord('size', String(size)))
-  const body = Buffer.from(records.join(''), 'utf8')
+  const records: Buffer[] = []
+  if (split === undefined) records.push(paxRecord('path', nameBytes(name)))
+  if (size > OCTAL_SIZE_MAX) records.push(paxRecord('size', Buffer.from(String(size))))
+  const body = Buffer.concat(records)
   const paxHeader = ustar({
-    name: truncateUtf8(`PaxHeader/${name}`, USTAR_NAME),
+    name: truncateUtf8(`PaxHeader/${lossyName(name)}`, USTAR_NAME),
     prefix: '',
     size: body.length,
     mode: 0o644,
@@ -94,13 +99,19 @@ function splitUstarName(name: string): { name: string; prefix: string } | undefi
   return undefined
 }
 
-// A PAX record is "<length> <key>=<value>\n" where the length counts itself.
-function paxRecord(key: string, value: string): string {
-  const core = ` ${key}=${value}\n`
-  const coreBytes = Buffer.byteLength(core)
+// A PAX record is "<length> <key>=<value>\n" where the length counts itself. The value is bytes:
+// a path keeps bytes that are not UTF-8, as GNU tar writes them.
+function paxRecord(key: string, value: Buffer): Buffer {
+  const core = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')])
+  const coreBytes = core.length
   let length = coreBytes + String(coreBytes).length
   if (String(length).length + coreBytes !== length) length = coreBytes + String(length).length
-  return `${length}${core}`
+  return Buffer.concat([Buffer.from(String(length)), core])
+}
+
+function nameBytes(name: string): Buffer {
+  const encoded = encodeName(name)
+  return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded
 }
 
 function truncateUtf8(text: string, bytes: number): string {

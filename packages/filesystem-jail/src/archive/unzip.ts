@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { crc32 } from 'node:zlib'
 
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 
@@ -38,8 +38,10 @@ export function isZip(head: Buffer): boolean {
 /**
  * Extracts a zip archive through the jail: yauzl reads the central directory from a descriptor
  * opened by the jail and inflates each entry, checking its real size against the declared one;
- * the daemon writes. Refused and counted as skipped: unsafe paths, symlinks, denied paths. The
- * declared sizes feed the ratio/size guard and the quota before an entry is written.
+ * the daemon writes, and names an entry only once its CRC-32 matched. Refused and counted as
+ * skipped: unsafe paths, symlinks, denied paths. The central directory is read once on its own
+ * first: its declared total meets the bomb guard, the quota and the volume's reserve before
+ * anything is written (http-api §7.9 step 1), which the declared sizes then bind.
  */
 export async function extractZip(
   jail: Jail,
@@ -49,10 +51,17 @@ export async function extractZip(
   const { handle, stats } = await jail.openHandle(options.file)
   let zip: ZipFile | undefined
   try {
+    const declared = await declaredTotal(handle, stats.size)
+    if (options.maxBytes !== undefined && declared > options.maxBytes) {
+      throw new ArchiveBombError(`more than ${options.maxBytes} uncompressed bytes`)
+    }
+    if (declared > options.ratioGraceBytes && declared > stats.size * options.maxRatio) {
+      throw new ArchiveBombError(`compression ratio above ${options.maxRatio}`)
+    }
+    jail.quota.assertFits(declared, options.file)
     zip = await openZip(handle, stats.size)
     let written = 0
     let skipped = 0
-    let declared = 0
     let bytes = 0
     for await (const entry of entries(zip)) {
       options.signal?.throwIfAborted()
@@ -67,13 +76,6 @@ export async function extractZip(
         written++
         continue
       }
-      declared += entry.uncompressedSize
-      if (options.maxBytes !== undefined && declared > options.maxBytes) {
-        throw new ArchiveBombError(`more than ${options.maxBytes} uncompressed bytes`)
-      }
-      if (declared > options.ratioGraceBytes && declared > stats.size * options.maxRatio) {
-        throw new ArchiveBombError(`compression ratio above ${options.maxRatio}`)
-      }
       try {
         const writer = await jail.openWrite(target, {
           mode: modeOf(entry),
@@ -81,14 +83,26 @@ export async function extractZip(
           size: entry.uncompressedSize,
         })
         const source = await openEntry(zip, entry)
-        const counting = (async function* () {
-          for await (const chunk of source as AsyncIterable<Buffer>) {
-            bytes += chunk.length
-            options.onProgress?.(bytes)
-            yield chunk
+        // The entry is named only once all of it was read and its CRC-32 and size matched the
+        // headers: a corrupt entry fails the write, and the file it would replace is kept.
+        const checked = (async function* () {
+          let crc = 0
+          try {
+            for await (const chunk of source as AsyncIterable<Buffer>) {
+              crc = crc32(chunk, crc)
+              bytes += chunk.length
+              options.onProgress?.(bytes)
+              yield chunk
+            }
+          } catch (error) {
+            // yauzl's own checks: inflate errors, more or fewer bytes than declared.
+            throw new CorruptArchiveError(error)
+          }
+          if (crc >>> 0 !== entry.crc32 >>> 0) {
+            throw new CorruptArchiveError(new Error(`CRC-32 mismatch in ${String(entry.fileName)}`))
           }
         })()
-        await pipeline(counting, writer, options.signal ? { signal: options.signal } : {})
+        await writer.pipeFrom(checked, options.signal)
         written++
       } catch (error) {
         if (jailFaultOf(error)?.reason === 'denied') skipped++
@@ -99,6 +113,18 @@ export async function extractZip(
   } finally {
     zip?.close()
     await handle.close().catch(() => undefined)
+  }
+}
+
+/** The uncompressed bytes the central directory declares, read without inflating anything. */
+async function declaredTotal(handle: FileHandle, size: number): Promise<number> {
+  const zip = await openZip(handle, size)
+  try {
+    let total = 0
+    for await (const entry of entries(zip)) total += entry.uncompressedSize
+    return total
+  } finally {
+    zip.close()
   }
 }
 

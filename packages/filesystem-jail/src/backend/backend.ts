@@ -1,6 +1,7 @@
 import { constants } from 'node:fs'
 
 import type { JailStats } from '../jail-stats.js'
+import { encodeName } from '../name-bytes.js'
 
 /**
  * How paths are resolved beneath the root: `openat2` with RESOLVE_BENEATH through the native
@@ -11,7 +12,9 @@ export type JailMode = 'openat2' | 'walk'
 /**
  * The file-descriptor primitives both modes provide, with the same semantics. Every `name` is a
  * single component (see isPlainName) and is never followed when it is a symlink; `dirFd` is a
- * descriptor the caller holds open for the duration of the call.
+ * descriptor the caller holds open for the duration of the call. Names and components are jail
+ * names (name-bytes.ts): bytes that are not UTF-8 travel escaped and reach the kernel as they
+ * were, so a name the game process made of any bytes can be named back.
  */
 export interface Backend {
   readonly mode: JailMode
@@ -43,6 +46,7 @@ export interface Backend {
     noReplace: boolean,
   ): Promise<void>
   symlinkAt(target: string, dirFd: number, name: string): Promise<void>
+  /** The link's target, as a jail name. */
   readlinkAt(dirFd: number, name: string): Promise<string>
 }
 
@@ -56,8 +60,16 @@ export const O_NONBLOCK = constants.O_NONBLOCK
 export const MAX_SYMLINKS = 40
 
 /** The path that names what an open descriptor refers to, for calls Node has no fd form of. */
-export function procFd(fd: number, name?: string): string {
-  return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`
+export function procFd(fd: number): string {
+  return `/proc/self/fd/${fd}`
+}
+
+/** The path of the jail name `name` inside the directory open as `fd`: bytes when it must be. */
+export function procPath(fd: number, name: string): string | Buffer {
+  const bytes = encodeName(name)
+  return typeof bytes === 'string'
+    ? `/proc/self/fd/${fd}/${bytes}`
+    : Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), bytes])
 }
 
 /** A Node-style system error, so both modes fail with the same `code`s. */

@@ -6,7 +6,7 @@ import { fromNodeStats, type JailStats } from '../jail-stats.js'
 // Descriptor-level calls on the callback API: fs/promises would wrap every fd in a FileHandle,
 // whose lifetime (close on garbage collection) does not fit descriptors shared with the backend.
 export const openFd = promisify(fs.open) as (
-  path: string,
+  path: string | Buffer,
   flags: number,
   mode?: number,
 ) => Promise<number>

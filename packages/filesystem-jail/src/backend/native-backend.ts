@@ -2,30 +2,35 @@ import { createRequire } from 'node:module'
 import { getSystemErrorName } from 'node:util'
 
 import { kindOf, type JailStats } from '../jail-stats.js'
+import { decodeName, encodeName } from '../name-bytes.js'
 import { type Backend, O_DIRECTORY, O_NOFOLLOW, O_PATH, systemError } from './backend.js'
 import { WalkBackend } from './walk-backend.js'
+
+/** A path or name as the addon takes it: a string (UTF-8), or the exact bytes. */
+type NativeName = string | Buffer
 
 /** The addon's surface (native/jail.cc). Every call settles on the libuv thread pool. */
 export interface NativeBinding {
   openat2(
     dirFd: number,
-    path: string,
+    path: NativeName,
     flags: number,
     mode: number,
     resolve: number,
   ): Promise<number>
-  fstatat(dirFd: number, name: string, flags: number): Promise<readonly number[]>
-  mkdirat(dirFd: number, name: string, mode: number): Promise<number>
-  unlinkat(dirFd: number, name: string, flags: number): Promise<number>
+  fstatat(dirFd: number, name: NativeName, flags: number): Promise<readonly number[]>
+  mkdirat(dirFd: number, name: NativeName, mode: number): Promise<number>
+  unlinkat(dirFd: number, name: NativeName, flags: number): Promise<number>
   renameat2(
     fromDirFd: number,
-    fromName: string,
+    fromName: NativeName,
     toDirFd: number,
-    toName: string,
+    toName: NativeName,
     flags: number,
   ): Promise<number>
-  symlinkat(target: string, dirFd: number, name: string): Promise<number>
-  readlinkat(dirFd: number, name: string): Promise<string>
+  symlinkat(target: NativeName, dirFd: number, name: NativeName): Promise<number>
+  /** The target's bytes. */
+  readlinkat(dirFd: number, name: NativeName): Promise<Buffer>
   /** 0 when openat2 with RESOLVE_BENEATH works on this kernel, else an errno. */
   probe(): number
   /** Disk usage below `rootFd`: [bytes, files]. Synchronous: call it from a worker thread only. */
@@ -91,17 +96,21 @@ export class NativeBackend implements Backend {
   ): Promise<number> {
     const flags = O_PATH | (followLast ? 0 : O_NOFOLLOW) | (directory ? O_DIRECTORY : 0)
     const path = components.length === 0 ? '.' : components.join('/')
-    return this.#native.openat2(rootFd, path, flags, 0, BENEATH).catch(rethrow('openat2'))
+    return this.#native
+      .openat2(rootFd, encodeName(path), flags, 0, BENEATH)
+      .catch(rethrow('openat2'))
   }
 
   openAt(dirFd: number, name: string, flags: number, mode: number): Promise<number> {
     return this.#native
-      .openat2(dirFd, name, flags | O_NOFOLLOW, mode, BENEATH | RESOLVE_NO_SYMLINKS)
+      .openat2(dirFd, encodeName(name), flags | O_NOFOLLOW, mode, BENEATH | RESOLVE_NO_SYMLINKS)
       .catch(rethrow('openat2'))
   }
 
   async lstatAt(dirFd: number, name: string): Promise<JailStats> {
-    const f = await this.#native.fstatat(dirFd, name, AT_SYMLINK_NOFOLLOW).catch(rethrow('fstatat'))
+    const f = await this.#native
+      .fstatat(dirFd, encodeName(name), AT_SYMLINK_NOFOLLOW)
+      .catch(rethrow('fstatat'))
     const [dev, ino, mode, nlink, uid, gid, , size, , atimeMs, mtimeMs, ctimeMs] = f as number[]
     return {
       kind: kindOf(mode!),
@@ -119,12 +128,12 @@ export class NativeBackend implements Backend {
   }
 
   async mkdirAt(dirFd: number, name: string, mode: number): Promise<void> {
-    await this.#native.mkdirat(dirFd, name, mode).catch(rethrow('mkdirat'))
+    await this.#native.mkdirat(dirFd, encodeName(name), mode).catch(rethrow('mkdirat'))
   }
 
   async unlinkAt(dirFd: number, name: string, directory: boolean): Promise<void> {
     await this.#native
-      .unlinkat(dirFd, name, directory ? AT_REMOVEDIR : 0)
+      .unlinkat(dirFd, encodeName(name), directory ? AT_REMOVEDIR : 0)
       .catch(rethrow('unlinkat'))
   }
 
@@ -137,7 +146,13 @@ export class NativeBackend implements Backend {
   ): Promise<void> {
     try {
       await this.#native
-        .renameat2(fromDirFd, fromName, toDirFd, toName, noReplace ? RENAME_NOREPLACE : 0)
+        .renameat2(
+          fromDirFd,
+          encodeName(fromName),
+          toDirFd,
+          encodeName(toName),
+          noReplace ? RENAME_NOREPLACE : 0,
+        )
         .catch(rethrow('renameat2'))
     } catch (error) {
       // A filesystem without RENAME_NOREPLACE: the walk mode's link-then-unlink does the same.
@@ -147,10 +162,15 @@ export class NativeBackend implements Backend {
   }
 
   async symlinkAt(target: string, dirFd: number, name: string): Promise<void> {
-    await this.#native.symlinkat(target, dirFd, name).catch(rethrow('symlinkat'))
+    await this.#native
+      .symlinkat(encodeName(target), dirFd, encodeName(name))
+      .catch(rethrow('symlinkat'))
   }
 
-  readlinkAt(dirFd: number, name: string): Promise<string> {
-    return this.#native.readlinkat(dirFd, name).catch(rethrow('readlinkat'))
+  async readlinkAt(dirFd: number, name: string): Promise<string> {
+    const target = await this.#native
+      .readlinkat(dirFd, encodeName(name))
+      .catch(rethrow('readlinkat'))
+    return decodeName(target)
   }
 }

@@ -8,8 +8,10 @@ import {
   O_NOFOLLOW,
   O_PATH,
   procFd,
+  procPath,
   systemError,
 } from './backend.js'
+import { decodeName, encodeName, nameByteLength } from '../name-bytes.js'
 import { closeFd, closeQuietly, fstatFd, openFd } from './fd.js'
 
 /**
@@ -43,8 +45,8 @@ export class WalkBackend implements Backend {
           lastKind = 'directory'
           continue
         }
-        if (Buffer.byteLength(name) > 255) throw systemError('ENAMETOOLONG', 'openat')
-        const fd = await openFd(procFd(parent, name), O_PATH | O_NOFOLLOW)
+        if (nameByteLength(name) > 255) throw systemError('ENAMETOOLONG', 'openat')
+        const fd = await openFd(procPath(parent, name), O_PATH | O_NOFOLLOW)
         const { kind } = await fstatFd(fd).catch(async (error: unknown) => {
           await closeQuietly(fd)
           throw error
@@ -53,7 +55,7 @@ export class WalkBackend implements Backend {
         if (kind === 'symlink' && (!last || followLast)) {
           await closeFd(fd)
           if (++links > MAX_SYMLINKS) throw systemError('ELOOP', 'openat')
-          const target = await fs.readlink(procFd(parent, name)).catch((error: unknown) => {
+          const target = await this.readlinkAt(parent, name).catch((error: unknown) => {
             // Replaced by a non-link since we looked: refuse rather than guess.
             throw (error as NodeJS.ErrnoException).code === 'EINVAL'
               ? systemError('ELOOP', 'readlink')
@@ -81,19 +83,19 @@ export class WalkBackend implements Backend {
   }
 
   async openAt(dirFd: number, name: string, flags: number, mode: number): Promise<number> {
-    return openFd(procFd(dirFd, name), flags | O_NOFOLLOW, mode)
+    return openFd(procPath(dirFd, name), flags | O_NOFOLLOW, mode)
   }
 
   async lstatAt(dirFd: number, name: string): Promise<JailStats> {
-    return fromNodeStats(await fs.lstat(procFd(dirFd, name)))
+    return fromNodeStats(await fs.lstat(procPath(dirFd, name)))
   }
 
   async mkdirAt(dirFd: number, name: string, mode: number): Promise<void> {
-    await fs.mkdir(procFd(dirFd, name), { mode })
+    await fs.mkdir(procPath(dirFd, name), { mode })
   }
 
   async unlinkAt(dirFd: number, name: string, directory: boolean): Promise<void> {
-    await (directory ? fs.rmdir(procFd(dirFd, name)) : fs.unlink(procFd(dirFd, name)))
+    await (directory ? fs.rmdir(procPath(dirFd, name)) : fs.unlink(procPath(dirFd, name)))
   }
 
   async renameAt(
@@ -103,8 +105,8 @@ export class WalkBackend implements Backend {
     toName: string,
     noReplace: boolean,
   ): Promise<void> {
-    const from = procFd(fromDirFd, fromName)
-    const to = procFd(toDirFd, toName)
+    const from = procPath(fromDirFd, fromName)
+    const to = procPath(toDirFd, toName)
     if (!noReplace) return fs.rename(from, to)
     // No renameat2 here. A non-directory is linked under the new name (link fails with EEXIST
     // atomically), then unlinked; a directory can only be checked, then renamed.
@@ -126,10 +128,10 @@ export class WalkBackend implements Backend {
   }
 
   async symlinkAt(target: string, dirFd: number, name: string): Promise<void> {
-    await fs.symlink(target, procFd(dirFd, name))
+    await fs.symlink(encodeName(target), procPath(dirFd, name))
   }
 
   async readlinkAt(dirFd: number, name: string): Promise<string> {
-    return fs.readlink(procFd(dirFd, name))
+    return decodeName(await fs.readlink(procPath(dirFd, name), { encoding: 'buffer' }))
   }
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 
-import type { Jail } from '@node/filesystem-jail'
+import { parseJailPath, type Jail } from '@node/filesystem-jail'
 import { BadRequestError, type Logger } from '@node/shared-kernel'
 
 import { sendJson } from '../../http/go-json.js'
@@ -60,6 +60,9 @@ export function pullRoutes(api: PullApi): Router {
       const reason = err instanceof Error ? err.message : String(err)
       throw new BadRequestError(`An error occurred while parsing that URL: ${reason}`)
     }
+    const target = root === '' ? directory : root
+    // The jail's parser: a directory that climbs out of the root is refused (404) up front.
+    parseJailPath(target)
     const jail = api.jailOf(res)
     jail.quota.assertNotOver()
     const key = serverKey(req)
@@ -68,7 +71,7 @@ export function pullRoutes(api: PullApi): Router {
     }
     const download = api.downloads.start(key, jail, {
       url,
-      directory: root === '' ? directory : root,
+      directory: target,
       ...(fileName === '' ? {} : { fileName }),
       useHeader,
     })

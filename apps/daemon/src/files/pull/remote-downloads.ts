@@ -6,7 +6,7 @@ import path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
-import type { Jail, JailStats } from '@node/filesystem-jail'
+import { jailPathIn, type Jail, type JailStats } from '@node/filesystem-jail'
 import { nullLogger, type Logger } from '@node/shared-kernel'
 
 import { guardedLookupWith, InternalDestinationError, isInternalAddress } from './address-guard.js'
@@ -149,9 +149,15 @@ export class RemoteDownloads {
       }
       download.expect(length)
       const name = targetName(request, response, url)
-      const target = path.posix.join('/', request.directory, name)
+      const target = jailPathIn(request.directory, name)
       const writer = await jail.openWrite(target, { size: length })
-      await pipeline(response, countBytes(download, length), writer, { signal })
+      try {
+        await pipeline(response, countBytes(download, length), writer, { signal })
+      } catch (error) {
+        // Settles once the temporary file is gone: a failed pull never shows half a file.
+        await writer.discard()
+        throw error
+      }
       this.#logger.info('remote file downloaded', { url: request.url.href, path: target })
       return { path: target, name, stats: writer.stats ?? (await jail.stat(target)) }
     } finally {

@@ -3,10 +3,17 @@ import { pipeline } from 'node:stream/promises'
 
 import { Router, type Request, type Response } from 'express'
 
-import { jailFaultOf, type Jail } from '@node/filesystem-jail'
+import { jailFaultOf, jailPathIn, mapLimited, type Jail } from '@node/filesystem-jail'
 import { BadRequestError, ConflictError, InvalidError, type Logger } from '@node/shared-kernel'
 
-import { FILE_ROUTE_ERRORS, goQuote, isNotFound, parseOctalMode } from '../../files/file-errors.js'
+import {
+  FILE_ROUTE_ERRORS,
+  isNotFound,
+  MAX_FILES_PER_REQUEST,
+  parseOctalMode,
+  tooManyFiles,
+} from '../../files/file-errors.js'
+import { contentDisposition } from '../../files/content-disposition.js'
 import { listDirectory, listDirectoryPage, type PageRequest } from '../../files/list-directory.js'
 import { cheapMime, sniffFile } from '../../files/mime-evidence.js'
 import { toWireStat } from '../../files/wire-stat.js'
@@ -25,6 +32,8 @@ import { invalidBody, readJsonBody } from '../parse/json-body.js'
 
 export const TAR_GZIP_MIME = 'application/tar+gzip'
 export const MAX_PER_PAGE = 1000
+/** Names of one request acted on at once (delete, rename, chmod): its bounded fan-out. */
+export const FILE_FAN_OUT = 16
 
 /** The archive use cases of @node/filesystem-jail (compressFiles, decompressArchive). */
 export interface FileArchives {
@@ -79,7 +88,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       res.setHeader('X-Mime-Type', mime)
       res.setHeader('Content-Length', String(size))
       if (queryString(req, 'download') !== '') {
-        res.setHeader('Content-Disposition', attachment(name))
+        res.setHeader('Content-Disposition', contentDisposition(name))
         res.setHeader('Content-Type', 'application/octet-stream')
       } else {
         res.setHeader('Content-Type', mime)
@@ -107,19 +116,22 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const root = optionalString(body, 'root') ?? ''
     const pairs = renamePairs(body)
     if (pairs.length === 0) throw new InvalidError(FILE_ROUTE_ERRORS.noRenameFiles)
+    checkCount(pairs.length)
+    // Every path is parsed before anything moves: one that climbs out refuses the request.
+    const moves = pairs.map(({ from, to }) => ({
+      source: jailPathIn(root, from),
+      target: jailPathIn(root, to),
+    }))
     const jail = jailOf(res)
-    await Promise.all(
-      pairs.map(async ({ from, to }) => {
-        const source = joinIn(root, from)
-        try {
-          await jail.rename(source, joinIn(root, to))
-        } catch (err) {
-          // A missing source is skipped; a missing destination parent is created by the jail.
-          if (isNotFound(err) && !(await jail.exists(source))) return
-          throw err
-        }
-      }),
-    )
+    await mapLimited(moves, FILE_FAN_OUT, async ({ source, target }) => {
+      try {
+        await jail.rename(source, target)
+      } catch (err) {
+        // A missing source is skipped; a missing destination parent is created by the jail.
+        if (isNotFound(err) && !(await jail.exists(source))) return
+        throw err
+      }
+    })
     res.status(204).end()
   })
 
@@ -147,7 +159,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       }
       throw err
     }
-    await pipeline(req, writer)
+    await writer.pipeFrom(req)
     res.status(204).end()
   })
 
@@ -155,7 +167,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const body = asObject(await readJsonBody(req))
     const name = requiredString(body, 'name')
     const parent = optionalString(body, 'path') ?? '/'
-    await jailOf(res).mkdirp(joinIn(parent, name))
+    await jailOf(res).mkdirp(jailPathIn(parent, name))
     res.status(204).end()
   })
 
@@ -164,8 +176,10 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const root = optionalString(body, 'root') ?? ''
     const files = optionalStringArray(body, 'files') ?? []
     if (files.length === 0) throw new InvalidError(FILE_ROUTE_ERRORS.noDeleteFiles)
+    checkCount(files.length)
+    const paths = files.map((file) => jailPathIn(root, file))
     const jail = jailOf(res)
-    await Promise.all(files.map((file) => jail.remove(joinIn(root, file))))
+    await mapLimited(paths, FILE_FAN_OUT, (file) => jail.remove(file))
     res.status(204).end()
   })
 
@@ -174,21 +188,20 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
     const root = optionalString(body, 'root') ?? ''
     const requests = chmodRequests(body)
     if (requests.length === 0) throw new InvalidError(FILE_ROUTE_ERRORS.noChmodFiles)
+    checkCount(requests.length)
     const modes = requests.map(({ file, mode }) => {
       const bits = parseOctalMode(mode)
       if (bits === undefined) throw new BadRequestError(FILE_ROUTE_ERRORS.invalidMode)
-      return { file: joinIn(root, file), bits }
+      return { file: jailPathIn(root, file), bits }
     })
     const jail = jailOf(res)
-    await Promise.all(
-      modes.map(async ({ file, bits }) => {
-        try {
-          await jail.chmod(file, bits)
-        } catch (err) {
-          if (!isNotFound(err)) throw err
-        }
-      }),
-    )
+    await mapLimited(modes, FILE_FAN_OUT, async ({ file, bits }) => {
+      try {
+        await jail.chmod(file, bits)
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+    })
     res.status(204).end()
   })
 
@@ -199,6 +212,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       const root = optionalString(body, 'root') ?? ''
       const files = optionalStringArray(body, 'files') ?? []
       if (files.length === 0) throw new InvalidError(FILE_ROUTE_ERRORS.noCompressFiles)
+      checkCount(files.length)
       const jail = jailOf(res)
       await jail.diskUsage()
       if (jail.quota.available() <= 0) throw new ConflictError(FILE_ROUTE_ERRORS.compressNoSpace)
@@ -214,7 +228,7 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       const file = requiredString(body, 'file')
       const jail = jailOf(res)
       const signal = abortOnClose(req, res)
-      await archives.decompress(jail, { directory: root, file: joinIn(root, file), signal })
+      await archives.decompress(jail, { directory: root, file: jailPathIn(root, file), signal })
       res.status(204).end()
     })
   }
@@ -230,18 +244,8 @@ export function queryString(req: Request, key: string): string {
   return typeof first === 'string' ? first : ''
 }
 
-/** `root` joined with a client path, lexically; the jail confines the result. */
-export function joinIn(root: string, file: string): string {
-  return path.posix.join('/', root, file)
-}
-
 function stripLeadingSlash(file: string): string {
   return file.replace(/^\/+/, '')
-}
-
-/** `Content-Disposition` with a Go-quoted name, its UTF-8 bytes as a latin1 header string. */
-export function attachment(name: string): string {
-  return Buffer.from(`attachment; filename=${goQuote(name)}`, 'utf8').toString('latin1')
 }
 
 /** The opt-in paged form: present when `page` or `per_page` is given; bad values are a 400. */
@@ -260,6 +264,13 @@ export function pageRequest(req: Request): PageRequest | undefined {
 function strictInteger(text: string): number | undefined {
   if (!/^\d{1,9}$/.test(text)) return undefined
   return Number(text)
+}
+
+/** The per-request cap on names (MAX_FILES_PER_REQUEST), as the 422 of docs/errors.md. */
+function checkCount(count: number): void {
+  if (count > MAX_FILES_PER_REQUEST) {
+    throw new InvalidError(tooManyFiles(MAX_FILES_PER_REQUEST))
+  }
 }
 
 function renamePairs(body: JsonObject): { from: string; to: string }[] {
