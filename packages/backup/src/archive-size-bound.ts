@@ -22,12 +22,20 @@ const GZIP_MEMBER_BYTES = 1024 * 1024
 const roundUp = (n: number): number => Math.ceil(n / BLOCK) * BLOCK
 
 /**
- * An upper bound of the size of the .tar.gz of a tree: every entry a header (plus a PAX record
- * for a long name), every file padded to whole blocks, the end-of-archive blocks; then the worst
- * gzip expansion of any level (zlib's stored blocks cost under 4 %, plus each member's header and
- * trailer), then room for the tree to grow while it is read.
+ * An upper bound of the size of the .tar.gz of a tree as measured, plus room for the tree to
+ * grow while it is read (a running server writes on): what an S3 backup announces to the Panel.
  */
 export function tarGzSizeBound(tree: TreeMeasure): number {
+  return Math.ceil(archiveSizeBound(tree) * (1 + GROWTH_RATIO)) + GROWTH_BYTES
+}
+
+/**
+ * An upper bound of the size of the .tar.gz of a tree as measured: every entry a header (plus a
+ * PAX record for a long name), every file padded to whole blocks, the end-of-archive blocks; then
+ * the worst gzip expansion of any level (zlib's stored blocks cost under 4 %, plus each member's
+ * header and trailer).
+ */
+export function archiveSizeBound(tree: TreeMeasure): number {
   // Per entry a header block and at most one block of padding; per long name the same again.
   const tar =
     tree.entries * 2 * BLOCK +
@@ -35,8 +43,7 @@ export function tarGzSizeBound(tree: TreeMeasure): number {
     tree.longNames * 2 * BLOCK +
     roundUp(tree.longNameBytes) +
     20 * BLOCK
-  const gzip = Math.ceil(tar * 1.05) + Math.ceil(tar / GZIP_MEMBER_BYTES + 1) * 64
-  return Math.ceil(gzip * (1 + GROWTH_RATIO)) + GROWTH_BYTES
+  return Math.ceil(tar * 1.05) + Math.ceil(tar / GZIP_MEMBER_BYTES + 1) * 64
 }
 
 /**

@@ -1,5 +1,10 @@
 export { ArchiveDigest } from './archive-digest.js'
-export { measureTree, tarGzSizeBound, type TreeMeasure } from './archive-size-bound.js'
+export {
+  archiveSizeBound,
+  measureTree,
+  tarGzSizeBound,
+  type TreeMeasure,
+} from './archive-size-bound.js'
 export { assertBackupUuid, BACKUP_MESSAGES, isBackupUuid } from './backup-messages.js'
 export { CoalescedMessages, DEFAULT_MESSAGE_INTERVAL_MS } from './coalesced-messages.js'
 export { gzipLevelOf } from './compression-level.js'

@@ -8,6 +8,7 @@ import {
   ArchiveDigest,
   assertBackupUuid,
   BACKUP_MESSAGES,
+  isBackupUuid,
   type BackupStore,
   type OpenedBackup,
   type PutOptions,
@@ -15,7 +16,7 @@ import {
   type UploadedPart,
 } from '@node/backup'
 import type { PanelGateway } from '@node/server-state'
-import { NotFoundError, nullLogger, type Logger } from '@node/shared-kernel'
+import { BadRequestError, NotFoundError, nullLogger, type Logger } from '@node/shared-kernel'
 
 import { MemoryPart, SpooledPart, type PartBuffer } from './part-buffer.js'
 import { uploadPart, type PartRetryPolicy } from './upload-part.js'
@@ -229,10 +230,9 @@ export class S3BackupStore implements BackupStore {
 }
 
 function notHeldHere(backupUuid: string): Promise<never> {
-  try {
-    assertBackupUuid(backupUuid)
-  } catch (error) {
-    return Promise.reject(error)
-  }
-  return Promise.reject(new NotFoundError(BACKUP_MESSAGES.notFound))
+  return Promise.reject(
+    isBackupUuid(backupUuid)
+      ? new NotFoundError(BACKUP_MESSAGES.notFound)
+      : new BadRequestError(BACKUP_MESSAGES.invalidUuid),
+  )
 }
