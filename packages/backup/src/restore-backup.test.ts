@@ -95,7 +95,7 @@ function request(overrides: Partial<RestoreRequest> = {}): RestoreRequest {
 
 const names = (): string[] => published.map((e) => e.name)
 const messages = (): string[] =>
-  published.filter((e) => e.name === 'daemon message').map((e) => e.payload as string)
+  published.filter((e) => e.name === 'daemon message').map((e) => e.payload)
 
 describe('RestoreBackup', () => {
   it("writes the archive's files into the root with their modes and mtimes, and tells the Panel", async () => {
