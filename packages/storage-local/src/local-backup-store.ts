@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import fs, { type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable, type Writable } from 'node:stream'
+import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
 import {
@@ -21,8 +21,7 @@ export interface LocalBackupStoreOptions {
   readonly directory: string
   /**
    * The stream an archive is written to, over the temporary file's handle. Only for tests that
-   * need a failing disk; it must leave the handle open. Default
-   * `handle.createWriteStream({ autoClose: false })`.
+   * need a failing disk; it must leave the handle open.
    */
   readonly writeStream?: (handle: FileHandle) => Writable
 }
@@ -45,9 +44,7 @@ export class LocalBackupStore implements BackupStore {
 
   constructor(options: LocalBackupStoreOptions) {
     this.#directory = path.resolve(options.directory)
-    // The handle outlives the stream: it is flushed before the rename makes the file a backup.
-    this.#writeStream =
-      options.writeStream ?? ((handle) => handle.createWriteStream({ autoClose: false }))
+    this.#writeStream = options.writeStream ?? handleWriter
   }
 
   async put(backupUuid: string, archive: Readable, options: PutOptions): Promise<StoredBackup> {
@@ -138,6 +135,25 @@ export class LocalBackupStore implements BackupStore {
     assertBackupUuid(backupUuid)
     return path.join(this.#directory, `${backupUuid}.tar.gz`)
   }
+}
+
+/**
+ * Writes to the handle and leaves it open: it is flushed and closed before the rename makes the
+ * file a backup. (A stream of `handle.createWriteStream` would hold the handle, and its `sync`
+ * would then never settle.)
+ */
+function handleWriter(handle: FileHandle): Writable {
+  const writeAll = async (chunk: Buffer): Promise<void> => {
+    for (let offset = 0; offset < chunk.length;) {
+      offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten
+    }
+  }
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _encoding, done) {
+      writeAll(chunk).then(() => done(), done)
+    },
+  })
 }
 
 function notFoundOr(error: unknown): unknown {
