@@ -113,9 +113,15 @@ export class S3BackupStore implements BackupStore {
 
       const uploaded: UploadedPart[] = []
       const uploads = new Set<Promise<void>>()
+      // A part can fail while none is awaited: kept here so that it is never lost.
+      let failed: { error: unknown } | undefined
+      const settle = async (all: boolean): Promise<void> => {
+        while (uploads.size >= (all ? 1 : this.#inFlight)) await Promise.race(uploads)
+        if (failed) throw failed.error
+      }
       const launch = async (part: PartBuffer, partNumber: number): Promise<void> => {
         await part.seal()
-        while (uploads.size >= this.#inFlight) await Promise.race(uploads)
+        await settle(false)
         const url = urls[partNumber - 1] as string
         const upload = uploadPart(
           { partNumber, url, size: part.size, body: () => part.body() },
@@ -139,6 +145,7 @@ export class S3BackupStore implements BackupStore {
             parts.delete(part)
           },
           (error: unknown) => {
+            failed ??= { error }
             stop.abort(error)
             throw error
           },
@@ -178,7 +185,7 @@ export class S3BackupStore implements BackupStore {
         parts.add(empty)
         await launch(empty, 1)
       }
-      while (uploads.size > 0) await Promise.race(uploads)
+      await settle(true)
       uploaded.sort((a, b) => a.partNumber - b.partNumber)
       logger.info('backup has been uploaded to s3', { parts: uploaded.length })
       return { sizeBytes: digest.sizeBytes, sha1: digest.sha1, parts: uploaded }
