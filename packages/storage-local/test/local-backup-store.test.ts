@@ -25,7 +25,9 @@ describeBackupStoreContract('LocalBackupStore', async () => {
     leftovers: async () =>
       (await readdir(directory).catch(() => [])).filter((name) => !name.endsWith('.tar.gz')),
     keepsArchives: true,
-    close: () => temp[Symbol.asyncDispose](),
+    close: async () => {
+      await temp[Symbol.asyncDispose]()
+    },
   }
 })
 
