@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
 // Tests run against the TypeScript sources, never against dist/: every @node/* package exports its
-// source under this condition.
-const conditions = ['@node/source', 'module', 'node', 'development|production']
+// source under this condition. No `module` condition: it picks bundler-only builds (the AWS SDK's
+// dist-es, extensionless imports) that Node cannot load; the tests resolve as Node does.
+const conditions = ['@node/source', 'node', 'development|production']
 
 export default defineConfig({
   resolve: { conditions },

@@ -6,13 +6,13 @@ export interface UploadedPart {
 
 /**
  * The S3 side of the Panel's backup routes (R10 part URLs, R11 completion, restore download URLs).
- * `@node/panel-sim` ships a real SigV4 client (`S3ObjectStore`) and a URL-only stand-in.
+ * `@node/panel-sim` ships the AWS SDK's client (`S3ObjectStore`) and a URL-only stand-in.
  */
 export interface BackupObjectStore {
   /** Starts a multipart upload for `key` and resolves with its upload id. */
   createMultipartUpload(key: string): Promise<string>
   /** One presigned `UploadPart` URL per part number 1..count. */
-  partUrls(key: string, uploadId: string, count: number): string[]
+  partUrls(key: string, uploadId: string, count: number): Promise<string[]>
   /** `parts` null means "use the parts S3 has" (ListParts), as the Panel does. */
   completeMultipartUpload(
     key: string,
@@ -21,7 +21,9 @@ export interface BackupObjectStore {
   ): Promise<void>
   abortMultipartUpload(key: string, uploadId: string): Promise<void>
   /** A presigned `GetObject` URL (5 minutes in the Panel). */
-  downloadUrl(key: string): string
+  downloadUrl(key: string): Promise<string>
+  /** Releases connections. */
+  destroy(): void
 }
 
 /**
@@ -41,11 +43,13 @@ export class UrlOnlyObjectStore implements BackupObjectStore {
     return Promise.resolve(`sim-upload-${this.#uploads}-${Date.now().toString(36)}`)
   }
 
-  partUrls(key: string, uploadId: string, count: number): string[] {
-    return Array.from(
-      { length: count },
-      (_, i) =>
-        `${this.#baseUrl}/${key}?partNumber=${i + 1}&uploadId=${encodeURIComponent(uploadId)}`,
+  partUrls(key: string, uploadId: string, count: number): Promise<string[]> {
+    return Promise.resolve(
+      Array.from(
+        { length: count },
+        (_, i) =>
+          `${this.#baseUrl}/${key}?partNumber=${i + 1}&uploadId=${encodeURIComponent(uploadId)}`,
+      ),
     )
   }
 
@@ -57,7 +61,9 @@ export class UrlOnlyObjectStore implements BackupObjectStore {
     return Promise.resolve()
   }
 
-  downloadUrl(key: string): string {
-    return `${this.#baseUrl}/${key}`
+  downloadUrl(key: string): Promise<string> {
+    return Promise.resolve(`${this.#baseUrl}/${key}`)
   }
+
+  destroy(): void {}
 }

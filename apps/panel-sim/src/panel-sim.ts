@@ -131,7 +131,7 @@ export interface PanelSim extends AsyncDisposable {
   addBackup(serverUuid: string, backup: BackupFixture): BackupRecord
 
   /** The presigned S3 `GetObject` URL of an S3 backup (a restore's `download_url`, 5 minutes). */
-  backupObjectUrl(backupUuid: string): string
+  backupObjectUrl(backupUuid: string): Promise<string>
 
   /** A Panel → daemon client for a node (default the first). */
   daemon(target?: DaemonTarget): DaemonClient
@@ -264,7 +264,7 @@ class Simulator implements PanelSim {
     this.#options = options
     this.#objectStore =
       options.s3 && 'endpoint' in options.s3
-        ? new S3ObjectStore(options.s3)
+        ? new S3ObjectStore({ log: (line) => this.#log(line), ...options.s3 })
         : new UrlOnlyObjectStore({
             baseUrl: options.s3?.baseUrl ?? 'https://bucket.s3.amazonaws.com',
           })
@@ -438,7 +438,7 @@ class Simulator implements PanelSim {
     return copy(this.#state.addBackup(this.#server(serverUuid), backup))
   }
 
-  backupObjectUrl(backupUuid: string): string {
+  backupObjectUrl(backupUuid: string): Promise<string> {
     const backup = this.#state.findBackup(backupUuid)
     const server = backup && this.#state.serverById(backup.serverId)
     if (!backup || !server) throw new FixtureError(`backup ${backupUuid} does not exist`)
@@ -568,7 +568,7 @@ class Simulator implements PanelSim {
       truncateDirectory: options.truncate ?? false,
       downloadUrl:
         backup.disk === 's3'
-          ? this.#objectStore.downloadUrl(`${server.uuid}/${backup.uuid}.tar.gz`)
+          ? await this.#objectStore.downloadUrl(`${server.uuid}/${backup.uuid}.tar.gz`)
           : '',
     })
     if (response.panelError) server.status = before
@@ -649,6 +649,7 @@ class Simulator implements PanelSim {
     // Requests still in flight (a test that gave up waiting) must not keep the process alive.
     setTimeout(() => this.#http.closeAllConnections(), 1000).unref()
     await closed
+    this.#objectStore.destroy()
   }
 
   [Symbol.asyncDispose](): Promise<void> {

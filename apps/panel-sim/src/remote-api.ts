@@ -322,10 +322,8 @@ async function backupPartUrls(ctx: RemoteApiContext, r: SimRequest): Promise<Sim
   const uploadId = await s3Call(ctx, () => ctx.objectStore.createMultipartUpload(key))
   backup.uploadId = uploadId
   const count = Math.max(0, Math.ceil(size / ctx.partSize))
-  return {
-    status: 200,
-    json: { parts: ctx.objectStore.partUrls(key, uploadId, count), part_size: ctx.partSize },
-  }
+  const parts = await ctx.objectStore.partUrls(key, uploadId, count)
+  return { status: 200, json: { parts, part_size: ctx.partSize } }
 }
 
 /** R11. */

@@ -8,5 +8,6 @@ export {
   type FakeServerOptions,
   type FakeServerSettingsOptions,
 } from './environment-contract.js'
+export { startS3rver, type RunningS3rver, type S3rverOptions } from './s3rver.js'
 export { createTempDir, type TempDir } from './temp-dir.js'
 export { ensureTestImages, TEST_IMAGE } from './test-images.js'

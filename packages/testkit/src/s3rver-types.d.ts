@@ -1,4 +1,4 @@
-// s3rver ships no types; the slice the tests use.
+// s3rver ships no types; the slice startS3rver uses.
 declare module 's3rver' {
   interface S3rverOptions {
     address?: string

@@ -1,0 +1,1 @@
+export { LocalBackupStore, type LocalBackupStoreOptions } from './local-backup-store.js'
