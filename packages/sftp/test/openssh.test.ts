@@ -5,7 +5,12 @@ import { createTempDir } from '@node/testkit'
 import { describe, expect, it } from 'vitest'
 
 import { run, openSshSetup } from './support/openssh.js'
-import { generateClientKey, startSimPanel, SUBUSER_LOGIN, SUBUSER_PASSWORD } from './support/panel.js'
+import {
+  generateClientKey,
+  startSimPanel,
+  SUBUSER_LOGIN,
+  SUBUSER_PASSWORD,
+} from './support/panel.js'
 import { startSftpServer } from './support/sftp-harness.js'
 import { MiB, randomFile, sha256Of } from './support/files.js'
 
@@ -68,7 +73,9 @@ describe('OpenSSH sftp against the server', () => {
     expect(result.code).toBe(0)
     expect(await sha256Of(path.join(t.h.root, 'upload.bin'))).toBe(digest)
     expect(await sha256Of(back)).toBe(digest)
-    expect(result.stdout).toMatch(/-rw-r--r-- +1 +\d+ +\d+ +25165831 \w{3} [ \d]\d [\d: ]{5} upload\.bin/)
+    expect(result.stdout).toMatch(
+      /-rw-r--r-- +1 +\d+ +\d+ +25165831 \w{3} [ \d]\d [\d: ]{5} upload\.bin/,
+    )
   })
 
   it('logs in with the Panel password through askpass and manages files', async () => {

@@ -161,6 +161,7 @@ export const STATUS = {
   NO_SUCH_FILE: 2,
   PERMISSION_DENIED: 3,
   FAILURE: 4,
+  BAD_MESSAGE: 5,
   OP_UNSUPPORTED: 8,
   QUOTA_EXCEEDED: 15,
 } as const
