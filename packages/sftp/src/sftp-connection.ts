@@ -201,15 +201,22 @@ export class SftpConnection {
     const session = accept()
     this.#channels++
     session.once('close', () => this.#channels--)
+    let started = false
     session.on('subsystem', (acceptSubsystem, rejectSubsystem, info) => {
-      if (info.name !== 'sftp') return rejectSubsystem()
+      // ssh2 passes no reject function when the client asked for no reply.
+      const refuse = (): void => (rejectSubsystem as RejectConnection | undefined)?.()
+      if (started || info.name !== 'sftp' || this.#closing) return refuse()
       const identity = this.#identity!
       // Spec §11: a server the Panel named but this node does not have opens no SFTP.
-      if (this.#closing || this.#o.lookup(identity.server) === undefined) {
+      if (this.#o.lookup(identity.server) === undefined) {
         this.#log.warn('refusing sftp: the server is not on this node', { server: identity.server })
-        return rejectSubsystem()
+        return refuse()
       }
-      this.#startSftp(acceptSubsystem(), identity)
+      // Undefined when ssh2 has already given this session's channel away.
+      const channel = acceptSubsystem() as ServerChannel | undefined
+      if (channel === undefined) return
+      started = true
+      this.#startSftp(channel, identity)
     })
   }
 

@@ -13,6 +13,8 @@ const INIT = Buffer.from([0, 0, 0, 5, 1, 0, 0, 0, 3])
 
 /** The `sftp` subsystem as raw bytes: what a hostile client can send. */
 interface RawChannel {
+  /** The server's id of the channel, for requests sent beside the SFTP bytes. */
+  readonly outgoingId: number
   send(bytes: Buffer): void
   /** The next whole packet from the server (length prefix removed), or null once closed. */
   next(): Promise<Buffer | null>
@@ -47,6 +49,7 @@ async function rawSftp(session: SshSession): Promise<RawChannel> {
   )
   channel.on('error', () => undefined)
   return {
+    outgoingId: (channel as Duplex & { outgoing: { id: number } }).outgoing.id,
     send: (bytes) => channel.write(bytes),
     next: () =>
       queue.length > 0
@@ -183,4 +186,60 @@ describe('SFTP server against hostile clients', () => {
     expect(answer(await raw.next())).toEqual({ type: 101, id: 2, code: 0 })
     expect(answer(await raw.next())).toEqual({ type: 101, id: 3, code: STATUS.FAILURE })
   })
+
+  it('ignores a second subsystem request on a running session and requests that want no reply, and keeps serving it', async () => {
+    await using h = await startSftpServer()
+    await using session = await connectSsh(h.port, login)
+    const raw = await rawSftp(session)
+    raw.send(INIT)
+    await raw.next()
+    const protocol = (session.client as unknown as { _protocol: RawProtocol })._protocol
+
+    protocol.subsystem(raw.outgoingId, 'sftp', true)
+    protocol.subsystem(raw.outgoingId, 'sftp', false)
+    protocol.subsystem(raw.outgoingId, 'netconf', false)
+    protocol.exec(raw.outgoingId, 'id', false)
+    raw.send(packet(16, 1, '.'))
+
+    expect(answer(await raw.next())).toEqual({ type: 104, id: 1 })
+    expect(h.logger.records.filter((r) => r.level === 'error')).toEqual([])
+  })
+
+  it('refuses, without failing, a subsystem request that wants no reply on a fresh session', async () => {
+    await using h = await startSftpServer()
+    await using session = await connectSsh(h.port, login)
+    const protocol = (session.client as unknown as { _protocol: RawProtocol })._protocol
+    const channel = await bareSession(session)
+
+    protocol.subsystem(channel.outgoing.id, 'netconf', false)
+    protocol.subsystem(channel.outgoing.id, 'sftp', false)
+    channel.write(INIT)
+
+    await new Promise<void>((resolve) => channel.once('data', () => resolve()))
+    await using other = await connectSftp(h.port, login)
+    expect(await other.call.realpath('.')).toBe('/')
+    expect(h.logger.records.filter((r) => r.level === 'error')).toEqual([])
+  })
 })
+
+/** ssh2's client internals, to send requests its API does not offer. */
+interface RawProtocol {
+  subsystem(channel: number, name: string, wantReply: boolean): void
+  exec(channel: number, command: string, wantReply: boolean): void
+}
+
+/** A session channel on which no request has been made yet (ssh2's client internals). */
+function bareSession(session: SshSession): Promise<Duplex & { outgoing: { id: number } }> {
+  const client = session.client as unknown as {
+    _chanMgr: { add(wrapper: unknown): number }
+    _protocol: { session(local: number, window: number, packetSize: number): void }
+  }
+  return new Promise((resolve, reject) => {
+    const wrapper = Object.assign(
+      (error: Error | undefined, stream: Duplex & { outgoing: { id: number } }) =>
+        error ? reject(error) : resolve(stream),
+      { type: 'session' },
+    )
+    client._protocol.session(client._chanMgr.add(wrapper), 2 * 1024 * 1024, 32 * 1024)
+  })
+}
