@@ -118,6 +118,23 @@ describe('SFTP login against panel-sim', () => {
     expect(statuses).toEqual([403, 409])
   })
 
+  it('takes the Panel throttle (429) as a refusal, without retrying', async () => {
+    await using panel = await startSimPanel()
+    await using h = await startSftpServer({
+      panel: panel.gateway,
+      limits: { freeLoginFailures: 100 },
+    })
+
+    for (let i = 0; i < 6; i++) {
+      expect(await loginResult(h.port, { username: SUBUSER_LOGIN, password: `guess-${i}` })).toBe(
+        'client-authentication',
+      )
+    }
+
+    const statuses = panel.sim.callsTo('/api/remote/sftp/auth', 'POST').map((c) => c.status)
+    expect(statuses).toEqual([403, 403, 403, 403, 403, 429])
+  })
+
   it('retries a Panel 5xx, then refuses the login with an error log', async () => {
     await using panel = await startSimPanel()
     await using h = await startSftpServer({ panel: panel.gateway })
