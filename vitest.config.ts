@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 // Tests run against the TypeScript sources, never against dist/: every @node/* package exports its
 // source under this condition.
 const conditions = ['@node/source', 'module', 'node', 'development|production']
+// Every project: the run fails when a test leaves a process behind (packages/testkit).
+const LEAK_CHECK = 'packages/testkit/src/leak-check.ts'
 
 export default defineConfig({
   resolve: { conditions },
@@ -15,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{packages,apps}/*/src/**/*.test.ts'],
+          globalSetup: [LEAK_CHECK],
         },
       },
       {
@@ -23,7 +26,7 @@ export default defineConfig({
           name: 'integration',
           include: ['{packages,apps}/*/test/**/*.test.ts'],
           exclude: ['apps/daemon/test/e2e/**'],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          globalSetup: [LEAK_CHECK, 'packages/testkit/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -33,7 +36,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['apps/daemon/test/e2e/**/*.test.ts'],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          globalSetup: [LEAK_CHECK, 'packages/testkit/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
