@@ -8,5 +8,6 @@ export {
   type FakeServerOptions,
   type FakeServerSettingsOptions,
 } from './environment-contract.js'
+export { listProcesses, type ProcessInfo } from './leak-check.js'
 export { createTempDir, type TempDir } from './temp-dir.js'
 export { ensureTestImages, TEST_IMAGE } from './test-images.js'

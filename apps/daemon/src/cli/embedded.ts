@@ -3,9 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 import { loadConfig } from '../config/load-config.js'
-import { startDaemon } from '../composition/daemon.js'
 import type { StartArgs } from './args.js'
-import { runUntilSignal } from './start.js'
+import { runUntilSignal, startOrExplain } from './start.js'
 
 const EMBEDDED_PORT = Number(process.env['WINGS_EMBEDDED_PORT'] ?? 8080)
 
@@ -33,10 +32,14 @@ export async function startEmbedded(args: StartArgs): Promise<number> {
       mode: 0o600,
     },
   )
-  const daemon = await startDaemon({
+  const daemon = await startOrExplain(async () => ({
     loaded: await loadConfig({ path: configPath }),
     debug: args.debug,
-  })
+  }))
+  if (typeof daemon === 'number') {
+    await sim.close()
+    return daemon
+  }
   const sample = sim.servers()[0]
   process.stdout.write(
     [
