@@ -122,7 +122,9 @@ function banner(f: BannerFacts): string {
     '  download a file through a link the Panel signs',
     `    curl -sL '${f.simUrl}/__sim/servers/${f.server}/download?file=server.properties'`,
     '',
-    'Stop with Ctrl-C.',
+    f.environment.startsWith('docker')
+      ? "Stop with Ctrl-C. The sample server's container runs on; the next start adopts it."
+      : 'Stop with Ctrl-C.',
     '',
   ].join('\n')
 }
