@@ -29,7 +29,12 @@ import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
 import { resolveNodeIdentity } from './node-identity.js'
 import { startupProblems } from './startup-checks.js'
-import { dockerFailure, fileSystemFailure, panelFailure } from './startup-error.js'
+import {
+  dockerFailure,
+  fileSystemFailure,
+  panelFailure,
+  systemUserFailure,
+} from './startup-error.js'
 import { Tokens } from './tokens.js'
 
 /**
@@ -72,7 +77,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const api = await bindApi(listen)
   let logger: DaemonLogger | undefined
   try {
-    const live = new LiveConfig(await resolveNodeIdentity(loaded.config))
+    const identity = await resolveNodeIdentity(loaded.config).catch((err: unknown) => {
+      throw systemUserFailure(err, loaded.config.system.username)
+    })
+    const live = new LiveConfig(identity)
     const paths = daemonPaths(live.current())
     await prepareLogDirectory(paths.logDirectory).catch((err: unknown) => {
       throw fileSystemFailure(err, 'the log directory')

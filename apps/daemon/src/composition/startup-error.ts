@@ -106,6 +106,16 @@ export function fileSystemFailure(err: unknown, what: string): Error {
   )
 }
 
+/** The system user of `system.username` could not be found or created. */
+export function systemUserFailure(err: unknown, username: string): Error {
+  return new StartupError(
+    `${message(err)}: create it (useradd --system ${username}), or set system.username to an ` +
+      'existing user, or system.user.rootless.enabled: true',
+    EXIT_CODES.system,
+    { cause: err },
+  )
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
