@@ -7,7 +7,7 @@ import { compressFiles, decompressArchive } from '@node/filesystem-jail'
 import { daemonVersion } from '../cli/run-cli.js'
 import { ConfigInvalidError, type LoadedConfig } from '../config/load-config.js'
 import { saveConfig } from '../config/save-config.js'
-import { apiListenOptions, daemonPaths } from '../config/to-options.js'
+import { apiListenOptions, daemonPaths, type DaemonPaths } from '../config/to-options.js'
 import { createHttpApp } from '../http/app.js'
 import { downloadUploadRoutes } from '../http/routes/download-upload.routes.js'
 import { filesRoutes } from '../http/routes/files.routes.js'
@@ -101,7 +101,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
 
 interface ServeOptions extends StartDaemonOptions {
   readonly live: LiveConfig
-  readonly paths: ReturnType<typeof daemonPaths>
+  readonly paths: DaemonPaths
   readonly logger: DaemonLogger
   readonly api: ApiListener
 }
