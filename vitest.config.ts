@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 // source under this condition. No `module` condition: it picks bundler-only builds (the AWS SDK's
 // dist-es, extensionless imports) that Node cannot load; the tests resolve as Node does.
 const conditions = ['@node/source', 'node', 'development|production']
+// Every project: the run fails when a test leaves a process behind (packages/testkit).
+const LEAK_CHECK = 'packages/testkit/src/leak-check.ts'
 
 export default defineConfig({
   resolve: { conditions },
@@ -16,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{packages,apps}/*/src/**/*.test.ts'],
+          globalSetup: [LEAK_CHECK],
         },
       },
       {
@@ -24,7 +27,7 @@ export default defineConfig({
           name: 'integration',
           include: ['{packages,apps}/*/test/**/*.test.ts'],
           exclude: ['apps/daemon/test/e2e/**'],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          globalSetup: [LEAK_CHECK, 'packages/testkit/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -34,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['apps/daemon/test/e2e/**/*.test.ts'],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          globalSetup: [LEAK_CHECK, 'packages/testkit/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -81,6 +81,19 @@ export function adminRoutes(sim: AdminTarget): Route[] {
       sim.removeServer(param(r, 'uuid'))
       return NO_CONTENT
     }),
+    // What the browser does when a user clicks Download: the Panel signs a one-time link to the
+    // daemon and the browser follows it (here as a redirect, for `curl -L`).
+    route(['GET'], '/servers/{uuid}/download', (r) => {
+      const file = r.query['file'] ?? ''
+      if (file === '') throw new FixtureError('query file is required')
+      const user = r.query['user']
+      const issued = sim.tokens.fileDownload({
+        server: param(r, 'uuid'),
+        file,
+        ...(user === undefined ? {} : { user: /^\d+$/.test(user) ? Number(user) : user }),
+      })
+      return { status: 302, headers: { Location: issued.url }, text: '' }
+    }),
     route(['POST'], '/servers/{uuid}/backups', (r, body) =>
       ok(sim.addBackup(param(r, 'uuid'), objectBody(body)), 201),
     ),

@@ -3,12 +3,17 @@ import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 
+import { runConsole } from './console-client.js'
 import { startPanelSim, type PanelSim, type PanelSimOptions } from './panel-sim.js'
 import { sampleFixture } from './sample-fixture.js'
 
 const USAGE = `Usage: panel-sim [options]
+       panel-sim console <panel-sim-url> <server-uuid> [--user <id>]
 
 Starts the Pterodactyl Panel simulator and prints its URL on the first line of stdout.
+\`console\` opens a server's console websocket as the Panel's browser page does, with a token
+from a running simulator: it prints the console (history first) and sends each line typed as a
+command; end it with Ctrl-D.
 
   --fixture <file>        JSON fixture (default: the built-in sample: one node, one busybox server)
   --host <address>        listen address (default 127.0.0.1)
@@ -106,7 +111,37 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<PanelS
   return sim
 }
 
+/** `panel-sim console <url> <server> [--user id]`; resolves to the exit code. */
+export async function consoleCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { user: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  })
+  const [simUrl, server, ...rest] = positionals
+  if (simUrl === undefined || server === undefined || rest.length > 0) {
+    throw new Error('console takes the simulator URL and a server uuid')
+  }
+  return runConsole({
+    simUrl,
+    server,
+    ...(values.user === undefined ? {} : { user: values.user }),
+    input: process.stdin,
+    print: (line) => process.stdout.write(`${line}\n`),
+  })
+}
+
 export async function main(): Promise<void> {
+  if (process.argv[2] === 'console') {
+    const code = await consoleCommand(process.argv.slice(3)).catch((err: unknown) => {
+      process.stderr.write(
+        `panel-sim console: ${err instanceof Error ? err.message : String(err)}\n`,
+      )
+      return 1
+    })
+    process.exit(code)
+  }
   let sim: PanelSim | null
   try {
     sim = await runCli(process.argv.slice(2), {

@@ -39,6 +39,15 @@ export type {
 export { makeServers } from './make-servers.js'
 export { sampleFixture, SAMPLE_IMAGE, type SampleFixtureOptions } from './sample-fixture.js'
 export {
+  BUSYBOX,
+  ensureBusyboxImage,
+  ensureSampleImage,
+  isStaticElf,
+  SAMPLE_IMAGE_TAG,
+  SAMPLE_ROOTFS,
+  type BusyboxImage,
+} from './busybox-image.js'
+export {
   connectionAddress,
   type IssuedToken,
   type IssueOptions,

@@ -1,3 +1,4 @@
+import { SAMPLE_IMAGE_TAG } from './busybox-image.js'
 import type { Fixture } from './fixture.js'
 
 export interface SampleFixtureOptions {
@@ -8,8 +9,11 @@ export interface SampleFixtureOptions {
   readonly environment?: 'docker' | 'process'
 }
 
-/** The busybox image the project's tests build (packages/testkit). */
-export const SAMPLE_IMAGE = 'node-daemon-test/busybox:latest'
+/**
+ * The egg's image: the small busybox image `ensureSampleImage` builds on this machine. The `~`
+ * marks it local, so the daemon never tries to pull it from a registry.
+ */
+export const SAMPLE_IMAGE = `~${SAMPLE_IMAGE_TAG}`
 
 // A tiny console "game server" in POSIX sh: prints a Minecraft-like ready line, echoes input and
 // stops on `stop`. The daemon fills in {{VAR}} placeholders from the server environment.

@@ -234,7 +234,7 @@ describe('install (R4, R5)', () => {
     expect(res.status).toBe(200)
     const body = res.json as { container_image: string; entrypoint: string; script: string }
     expect(Object.keys(body)).toEqual(['container_image', 'entrypoint', 'script'])
-    expect(body.container_image).toBe('node-daemon-test/busybox:latest')
+    expect(body.container_image).toBe('~node-daemon-sample/busybox:latest')
     expect(body.entrypoint).toBe('ash')
     expect(body.script.startsWith('#!/bin/ash\r\n')).toBe(true)
     expect(res.text).toContain('#!\\/bin\\/ash\\r\\n')

@@ -49,7 +49,33 @@ export class ProcessEnvironmentFactory implements EnvironmentFactory {
       logLines,
       statsIntervalMs,
       logger: options.logger ?? nullLogger,
+      running: new Set(),
     }
+  }
+
+  /**
+   * Stops every process this factory started, as the daemon stops (a child cannot outlive the
+   * daemon's pipes in a usable way): each gets its stop (command or signal; install scripts are
+   * killed) and is killed when still running after `graceMs`. Resolves once all have exited.
+   */
+  async stopAll(graceMs: number): Promise<void> {
+    await Promise.all(
+      [...this.#host.running].map(async (environment) => {
+        try {
+          await environment.stop()
+        } catch (err) {
+          this.#host.logger.warn('failed to stop a server process; killing it', { err })
+        }
+        await environment.waitForStop({ timeoutMs: graceMs, kill: true })
+      }),
+    )
+  }
+
+  /** Kills every process this factory started, at once (a second stop signal). */
+  killAll(): Promise<void> {
+    return Promise.all([...this.#host.running].map((environment) => environment.kill())).then(
+      () => undefined,
+    )
   }
 
   forServer(id: string, settings: EnvironmentSettings): ProcessEnvironment {

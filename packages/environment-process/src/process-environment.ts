@@ -37,6 +37,8 @@ export interface ProcessHost {
   readonly logLines: number
   readonly statsIntervalMs: number
   readonly logger: Logger
+  /** Every environment whose process runs right now (the factory stops them with the daemon). */
+  readonly running: Set<ProcessEnvironment>
 }
 
 export interface ProcessEnvironmentInit {
@@ -321,11 +323,13 @@ export class ProcessEnvironment implements Environment {
       lastCpu: undefined,
     }
     this.#run = run
+    this.#host.running.add(this)
     return run
   }
 
   #endRun(run: Run, exit: ExitState): void {
     run.ended = true
+    if (this.#run === run) this.#host.running.delete(this)
     if (run.stats) clearInterval(run.stats)
     // Anything left in the session goes too (a daemonised child would otherwise outlive it).
     this.#signalGroup(run, 'SIGKILL', true)

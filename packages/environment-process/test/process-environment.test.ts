@@ -179,6 +179,45 @@ describe('ProcessEnvironment', { timeout: 30_000 }, () => {
     }
   })
 
+  it('stopAll stops every running process: by its stop, else killed after the grace', async () => {
+    const factory = newFactory()
+    const start = async (options: FakeServerSettingsOptions) => {
+      const id = await newServer()
+      const env = track(factory.forServer(id, fakeServerSettings(id, FAKE_GAME_SERVER, options)))
+      const rec = new EnvironmentRecorder(env)
+      await env.start()
+      await rec.line(FAKE_GAME_SERVER_DONE)
+      return { env, rec }
+    }
+    const polite = await start({})
+    const stubborn = await start({ stop: { type: 'command', value: 'please-stop' } })
+    await stubborn.env.sendCommand('ignore-signals')
+    await stubborn.rec.line('ignoring SIGTERM and SIGINT')
+
+    await factory.stopAll(300)
+
+    expect(polite.rec.lines).toContain('Stopping the server')
+    expect(await polite.rec.exit()).toEqual({ exitCode: 0, oomKilled: false })
+    expect(stubborn.rec.lines).toContain('received: please-stop')
+    expect(await stubborn.rec.exit()).toEqual({ exitCode: 137, oomKilled: false })
+    expect(await polite.env.isRunning()).toBe(false)
+    expect(await stubborn.env.isRunning()).toBe(false)
+  })
+
+  it('killAll kills every running process at once', async () => {
+    const factory = newFactory()
+    const id = await newServer()
+    const env = track(factory.forServer(id, fakeServerSettings(id, FAKE_GAME_SERVER)))
+    const rec = new EnvironmentRecorder(env)
+    await env.start()
+    await rec.line(FAKE_GAME_SERVER_DONE)
+
+    await factory.killAll()
+
+    expect(await rec.exit()).toEqual({ exitCode: 137, oomKilled: false })
+    expect(rec.lines).not.toContain('Stopping the server')
+  })
+
   it('rejects server ids that are not plain directory names', () => {
     const factory = newFactory()
 

@@ -134,12 +134,9 @@ export class HttpPanelGateway implements PanelGateway {
   readonly #agent: { readonly http: http.Agent; readonly https: https.Agent }
 
   constructor(options: HttpPanelGatewayOptions) {
-    this.#base = `${checkBaseUrl(options.baseUrl).replace(/\/+$/, '')}/api/remote`
-    checkCredential(options.tokenId, 'tokenId')
-    checkCredential(options.token, 'token')
-    if (options.tokenId.includes('.')) {
-      throw new TypeError('The Panel token id cannot contain a dot: the Panel splits on it.')
-    }
+    const [problem] = panelConnectionProblems(options)
+    if (problem) throw new TypeError(`The Panel ${problem.field}: ${problem.problem}.`)
+    this.#base = `${options.baseUrl.trim().replace(/\/+$/, '')}/api/remote`
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
       throw new RangeError(
         `The Panel timeout must be a positive number of ms, not ${options.timeoutMs}.`,
@@ -407,8 +404,9 @@ export class HttpPanelGateway implements PanelGateway {
               err.response.status >= 400 &&
               err.response.status < 500
             ),
+          // Visible at the default level: a Panel that does not answer is an operator's concern.
           onRetry: (err, attempt, waitMs) =>
-            this.#logger.debug('retrying Panel request', {
+            this.#logger.warn('Panel request failed; retrying', {
               method: spec.method,
               endpoint: url.pathname,
               attempt,
@@ -526,27 +524,58 @@ function segment(value: string): string {
   return encodeURIComponent(value)
 }
 
-function checkBaseUrl(baseUrl: string): string {
-  let url: URL
-  try {
-    url = new URL(baseUrl)
-  } catch {
-    throw new TypeError(`The Panel URL (remote) is not an absolute URL: "${baseUrl}".`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`The Panel URL (remote) must use http or https: "${baseUrl}".`)
-  }
-  if (url.search !== '' || url.hash !== '') {
-    throw new TypeError(`The Panel URL (remote) cannot carry a query or fragment: "${baseUrl}".`)
-  }
-  return baseUrl.trim()
+/** The connection settings panelConnectionProblems checks. */
+export interface PanelConnection {
+  /** The node's `remote`. */
+  readonly baseUrl: string
+  /** The node's `token_id`. */
+  readonly tokenId: string
+  /** The node's `token`. */
+  readonly token: string
 }
 
-function checkCredential(value: string, name: string): void {
-  // Printable ASCII without spaces: anything else cannot travel in the Authorization header.
-  if (typeof value !== 'string' || !/^[\x21-\x7e]+$/.test(value)) {
-    throw new TypeError(`The Panel ${name} must be a non-empty string of printable characters.`)
+/** One reason the connection settings cannot work. */
+export interface PanelConnectionProblem {
+  readonly field: keyof PanelConnection
+  /** What is wrong, e.g. `must be an absolute http(s) URL such as https://panel.example.com`. */
+  readonly problem: string
+}
+
+/**
+ * Why these settings cannot reach the Panel, one entry per field (empty when they can). The
+ * gateway refuses them with a TypeError; the daemon checks them before it starts.
+ */
+export function panelConnectionProblems(connection: PanelConnection): PanelConnectionProblem[] {
+  const problems: PanelConnectionProblem[] = []
+  const baseUrl = urlProblem(connection.baseUrl)
+  if (baseUrl) problems.push({ field: 'baseUrl', problem: baseUrl })
+  for (const field of ['tokenId', 'token'] as const) {
+    const value = connection[field]
+    // Printable ASCII without spaces: anything else cannot travel in the Authorization header.
+    if (typeof value !== 'string' || !/^[\x21-\x7e]+$/.test(value)) {
+      problems.push({ field, problem: 'must be a non-empty string of printable characters' })
+    } else if (field === 'tokenId' && value.includes('.')) {
+      problems.push({ field, problem: 'cannot contain a dot: the Panel splits the token on it' })
+    }
   }
+  return problems
+}
+
+function urlProblem(baseUrl: string): string | undefined {
+  const example = 'such as https://panel.example.com'
+  let url: URL
+  try {
+    url = new URL(typeof baseUrl === 'string' ? baseUrl.trim() : '')
+  } catch {
+    return `must be an absolute http(s) URL ${example}, not ${JSON.stringify(baseUrl)}`
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `must use http or https ${example}, not ${JSON.stringify(baseUrl)}`
+  }
+  if (url.search !== '' || url.hash !== '') {
+    return `cannot carry a query or fragment: ${JSON.stringify(baseUrl)}`
+  }
+  return undefined
 }
 
 function customHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {

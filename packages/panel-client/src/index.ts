@@ -5,7 +5,13 @@ export {
   type FetchNodeConfigurationOptions,
 } from './fetch-node-configuration.js'
 export { formatActivityTimestamp } from './format-activity-timestamp.js'
-export { HttpPanelGateway, type HttpPanelGatewayOptions } from './http-panel-gateway.js'
+export {
+  HttpPanelGateway,
+  panelConnectionProblems,
+  type HttpPanelGatewayOptions,
+  type PanelConnection,
+  type PanelConnectionProblem,
+} from './http-panel-gateway.js'
 export { InvalidPanelDataError } from './invalid-panel-data-error.js'
 export {
   decodePanelError,

@@ -223,7 +223,7 @@ describe('HttpPanelGateway', () => {
       expect(
         () =>
           new HttpPanelGateway({ ...base, baseUrl: 'panel.example.com', tokenId: 'a', token: 'b' }),
-      ).toThrow(/absolute URL/)
+      ).toThrow(/absolute http\(s\) URL/)
     })
   })
 
@@ -398,9 +398,11 @@ describe('HttpPanelGateway', () => {
       expect(error.message).toBe(
         `failed to reset server states (POST /api/remote/servers/reset): Error response from Panel: QueryException: Database went away. (HTTP/500) (after ${error.attempts} attempts)`,
       )
-      expect(logger.records.filter((r) => r.message === 'retrying Panel request')).toHaveLength(
-        error.attempts - 1,
-      )
+      const retries = logger.records.filter((r) => r.message === 'Panel request failed; retrying')
+      expect(retries).toHaveLength(error.attempts - 1)
+      expect(
+        retries.every((r) => r.level === 'warn' && Number(r.fields?.['retry_in_ms']) > 0),
+      ).toBe(true)
       expect(JSON.stringify(logger.records)).not.toContain(TOKEN)
     })
   })

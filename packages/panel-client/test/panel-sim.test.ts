@@ -1,4 +1,10 @@
-import { makeServers, sampleFixture, startPanelSim, type PanelSim } from '@node/panel-sim'
+import {
+  makeServers,
+  SAMPLE_IMAGE,
+  sampleFixture,
+  startPanelSim,
+  type PanelSim,
+} from '@node/panel-sim'
 import { isDaemonError } from '@node/shared-kernel'
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -81,7 +87,7 @@ describe('HttpPanelGateway against panel-sim', () => {
       labels: null,
       allocations: { mappings: { '127.0.0.1': [25565] } },
       build: { memory_limit: 256, threads: '' },
-      container: { image: 'node-daemon-test/busybox:latest' },
+      container: { image: SAMPLE_IMAGE },
     })
   })
 

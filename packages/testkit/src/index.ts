@@ -9,5 +9,6 @@ export {
   type FakeServerSettingsOptions,
 } from './environment-contract.js'
 export { startS3rver, type RunningS3rver, type S3rverOptions } from './s3rver.js'
+export { listProcesses, type ProcessInfo } from './leak-check.js'
 export { createTempDir, type TempDir } from './temp-dir.js'
 export { ensureTestImages, TEST_IMAGE } from './test-images.js'

@@ -7,10 +7,19 @@ import {
   loadConfig,
 } from '../config/load-config.js'
 import { DEFAULT_CONFIG_PATH } from '../config/schema.js'
-import { startDaemon, type RunningDaemon } from '../composition/daemon.js'
+import {
+  PROCESS_STOP_GRACE_MS,
+  startDaemon,
+  type RunningDaemon,
+  type StartDaemonOptions,
+} from '../composition/daemon.js'
+import { EXIT_CODES, StartupError } from '../composition/startup-error.js'
 import type { StartArgs } from './args.js'
 import { crashGuardLogsTo } from './crash-guard.js'
 import { startEmbedded } from './embedded.js'
+
+/** A stop that takes longer than this (a bug, a hung engine call) ends the process anyway. */
+const STOP_DEADLINE_MS = PROCESS_STOP_GRACE_MS + 15_000
 
 /**
  * `wings [--config PATH] [--debug]`. With no config file at the default path and no `--config`,
@@ -20,29 +29,46 @@ export async function startCommand(args: StartArgs): Promise<number> {
   if (args.config === DEFAULT_CONFIG_PATH && !(await exists(DEFAULT_CONFIG_PATH))) {
     return startEmbedded(args)
   }
-  let daemon: RunningDaemon
+  const daemon = await startOrExplain(async () => ({
+    loaded: await loadConfig({ path: args.config }),
+    debug: args.debug,
+    ignoreCertificateErrors: args.ignoreCertificateErrors,
+  }))
+  return typeof daemon === 'number' ? daemon : runUntilSignal(daemon)
+}
+
+/**
+ * Starts the daemon, or prints why it cannot in one line (no stack) and resolves to the exit
+ * code (docs/operations.md).
+ */
+export async function startOrExplain(
+  options: () => Promise<StartDaemonOptions>,
+): Promise<RunningDaemon | number> {
   try {
-    const loaded = await loadConfig({ path: args.config })
-    daemon = await startDaemon({
-      loaded,
-      debug: args.debug,
-      ignoreCertificateErrors: args.ignoreCertificateErrors,
-    })
+    return await startDaemon(await options())
   } catch (err) {
     if (err instanceof ConfigNotFoundError) {
       process.stderr.write(`${configNotFoundNotice(err.path)}\n`)
-      return 1
+      return EXIT_CODES.config
     }
     if (err instanceof ConfigInvalidError) {
       process.stderr.write(`${err.message}\n`)
-      return 1
+      return EXIT_CODES.config
     }
-    throw err
+    if (err instanceof StartupError) {
+      process.stderr.write(`Error: ${err.message}\n`)
+      return err.exitCode
+    }
+    const text = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`Error: the daemon failed to start: ${text}\n`)
+    return EXIT_CODES.software
   }
-  return runUntilSignal(daemon)
 }
 
-/** Waits for SIGINT or SIGTERM, then stops the daemon cleanly; resolves to the exit code. */
+/**
+ * Waits for SIGINT or SIGTERM, then stops the daemon: at most STOP_DEADLINE_MS, and a second
+ * signal kills the servers' child processes and exits at once. Resolves to the exit code.
+ */
 export async function runUntilSignal(
   daemon: RunningDaemon,
   onStop?: () => Promise<void>,
@@ -52,10 +78,27 @@ export async function runUntilSignal(
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
-  daemon.logger.info('stopping', { signal })
-  await daemon.close()
-  await onStop?.()
-  return 0
+  daemon.logger.info('stopping', { signal, grace_ms: PROCESS_STOP_GRACE_MS })
+  const exitNow = (why: string, code: number) => () => {
+    process.stderr.write(`${why}: killing server processes and exiting now\n`)
+    void daemon.abort().finally(() => process.exit(code))
+  }
+  const again = exitNow('second signal', EXIT_CODES.stopped)
+  process.once('SIGINT', again)
+  process.once('SIGTERM', again)
+  const deadline = setTimeout(
+    exitNow('the stop did not finish in time', EXIT_CODES.software),
+    STOP_DEADLINE_MS,
+  )
+  try {
+    await daemon.close()
+    await onStop?.()
+  } finally {
+    clearTimeout(deadline)
+    process.off('SIGINT', again)
+    process.off('SIGTERM', again)
+  }
+  return EXIT_CODES.stopped
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,18 +1,13 @@
 import { mkdir } from 'node:fs/promises'
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import { readFile } from 'node:fs/promises'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 
 import Docker from 'dockerode'
 
 import { compressFiles, decompressArchive } from '@node/filesystem-jail'
 
 import { daemonVersion } from '../cli/run-cli.js'
-import type { LoadedConfig } from '../config/load-config.js'
+import { ConfigInvalidError, type LoadedConfig } from '../config/load-config.js'
 import { saveConfig } from '../config/save-config.js'
-import { apiListenOptions, daemonPaths } from '../config/to-options.js'
+import { apiListenOptions, daemonPaths, type DaemonPaths } from '../config/to-options.js'
 import { createHttpApp } from '../http/app.js'
 import { downloadUploadRoutes } from '../http/routes/download-upload.routes.js'
 import { filesRoutes } from '../http/routes/files.routes.js'
@@ -29,11 +24,25 @@ import {
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
 import { rejectUpgrade, WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
 import { websocketRoutes } from '../websocket/websocket-routes.js'
+import { bindApi, type ApiListener } from './api-listener.js'
 import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
 import { resolveNodeIdentity } from './node-identity.js'
 import { loadTokenScopeMemory } from './token-scope-memory.js'
+import { startupProblems } from './startup-checks.js'
+import {
+  dockerFailure,
+  fileSystemFailure,
+  panelFailure,
+  systemUserFailure,
+} from './startup-error.js'
 import { Tokens } from './tokens.js'
+
+/**
+ * How long each child process of the process environment may take to stop when the daemon stops
+ * (its stop command, then SIGKILL). Containers are not stopped: they run on.
+ */
+export const PROCESS_STOP_GRACE_MS = 30_000
 
 export interface StartDaemonOptions {
   readonly loaded: LoadedConfig
@@ -49,30 +58,62 @@ export interface RunningDaemon {
   readonly logger: DaemonLogger
   /** The API's base URL as bound (the port is the real one when the config says 0). */
   readonly url: string
+  /** Stops serving; child processes of the process environment are stopped (see release). */
   close(): Promise<void>
+  /** A second stop signal: child processes are killed at once; close() then finishes quickly. */
+  abort(): Promise<void>
 }
 
 /**
- * Boots the daemon as Wings does (behaviour §1): directories, logging, the Panel client, every
- * server of this node, then the HTTP API. Resolves once the API listens.
+ * Boots the daemon as Wings does (behaviour §1), but checks the whole configuration and binds the
+ * API's port before it changes anything: directories, logging, the Panel client, every server of
+ * this node, then the API answers. Resolves once the API serves. Rejects with ConfigInvalidError
+ * for a configuration that cannot start, StartupError for a failure the operator can fix.
  */
 export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
   const { loaded } = options
-  const live = new LiveConfig(await resolveNodeIdentity(loaded.config))
+  const problems = await startupProblems(loaded.config)
+  if (problems.length > 0) throw new ConfigInvalidError(loaded.path, problems)
+  const listen = apiListenOptions(loaded.config)
+  const api = await bindApi(listen)
+  let logger: DaemonLogger | undefined
+  try {
+    const identity = await resolveNodeIdentity(loaded.config).catch((err: unknown) => {
+      throw systemUserFailure(err, loaded.config.system.username)
+    })
+    const live = new LiveConfig(identity)
+    const paths = daemonPaths(live.current())
+    await prepareLogDirectory(paths.logDirectory).catch((err: unknown) => {
+      throw fileSystemFailure(err, 'the log directory')
+    })
+    logger = createWinstonLogger({
+      debug: options.debug || live.current().debug,
+      logDirectory: paths.logDirectory,
+      console: options.console ?? true,
+      secrets: [live.current().token],
+    })
+    return await serve({ ...options, live, paths, logger, api })
+  } catch (err) {
+    api.close()
+    await logger?.close()
+    throw err
+  }
+}
+
+interface ServeOptions extends StartDaemonOptions {
+  readonly live: LiveConfig
+  readonly paths: DaemonPaths
+  readonly logger: DaemonLogger
+  readonly api: ApiListener
+}
+
+async function serve(options: ServeOptions): Promise<RunningDaemon> {
+  const { loaded, live, paths, logger, api } = options
   const config = live.current()
-  const paths = daemonPaths(config)
-  await prepareLogDirectory(paths.logDirectory)
-  const logger = createWinstonLogger({
-    debug: options.debug || config.debug,
-    logDirectory: paths.logDirectory,
-    console: options.console ?? true,
-    secrets: [config.token],
-  })
   // logrotate moves the file away and sends SIGHUP (docs/configuration.md).
   const reopenLog = (): void => {
     logger.reopen().catch((err: unknown) => logger.error('failed to reopen the log file', { err }))
   }
-  process.on('SIGHUP', reopenLog)
   live.onChange((next) => {
     logger.setDebug(options.debug || next.debug)
     logger.setSecrets([next.token])
@@ -82,13 +123,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       keys: loaded.unknownKeys,
     })
   }
-  for (const dir of [
-    paths.rootDirectory,
-    paths.dataDirectory,
-    paths.archiveDirectory,
-    paths.backupDirectory,
-  ]) {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
+  for (const [dir, what] of [
+    [paths.rootDirectory, 'the root directory'],
+    [paths.dataDirectory, 'the data directory'],
+    [paths.archiveDirectory, 'the archive directory'],
+    [paths.backupDirectory, 'the backup directory'],
+  ] as const) {
+    await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      throw fileSystemFailure(err, what)
+    })
   }
 
   const tokenScope = await loadTokenScopeMemory(
@@ -106,11 +149,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     ignoreCertificateErrors: options.ignoreCertificateErrors ?? false,
     tokenScope,
   })
-  await container.resolve(Tokens.NodeEnvironment).prepare()
+  const environment = container.resolve(Tokens.NodeEnvironment)
+  await environment.prepare().catch((err: unknown) => {
+    throw dockerFailure(err)
+  })
   const servers = container.resolve(Tokens.ServerService)
   const runtimes = container.resolve(Tokens.ServerRuntimes)
   const jails = container.resolve(Tokens.ServerJails)
   const tokens = container.resolve(Tokens.TokenVerifier)
+  const panel = container.resolve(Tokens.PanelGateway)
   const websockets = new WebsocketEndpoint({
     server: (uuid) => servers.get(uuid),
     tokens,
@@ -143,13 +190,18 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   const downloads = new RemoteDownloads({ logger: logger.child({ component: 'pull' }) })
   // A deleted server's remote downloads stop (http-api §6.2 step 4).
   servers.addHooks(downloads)
-  const savedStates = await servers.boot()
+  let savedStates: ReadonlyMap<string, string>
+  try {
+    savedStates = await servers.boot()
+  } catch (err) {
+    panel.close()
+    throw panelFailure(err, config.remote)
+  }
   await runtimes.reconcileAll(servers.all(), savedStates)
 
-  const listen = apiListenOptions(config)
   const app = createHttpApp({
     logger,
-    trustedProxies: listen.trustedProxies,
+    trustedProxies: apiListenOptions(config).trustedProxies,
     settings: () => {
       const current = live.current()
       return {
@@ -199,47 +251,33 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       }),
     ],
   })
-  const http: HttpServer = listen.tls
-    ? createHttpsServer(
-        {
-          cert: await readFile(listen.tls.certFile),
-          key: await readFile(listen.tls.keyFile),
-          minVersion: 'TLSv1.2',
-        },
-        app,
-      )
-    : createHttpServer(app)
-  http.on('upgrade', (req, socket, head) => {
+  api.serve(app, (req, socket, head) => {
     if (websockets.handles(req)) websockets.handleUpgrade(req, socket, head)
     else rejectUpgrade(socket, 404, '')
   })
-  http.listen(listen.port, listen.host)
-  await Promise.race([
-    once(http, 'listening'),
-    once(http, 'error').then(([err]) => Promise.reject(err as Error)),
-  ])
-  const port = (http.address() as AddressInfo).port
-  const url = `${listen.tls ? 'https' : 'http'}://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}`
+  process.on('SIGHUP', reopenLog)
   logger.info('configured daemon HTTP API', {
-    host: listen.host,
-    port,
-    tls: listen.tls !== undefined,
+    host: config.api.host,
+    port: api.port,
+    tls: config.api.ssl.enabled,
   })
   servers.afterBoot()
 
   return {
     logger,
-    url,
+    url: api.url,
     async close() {
       websockets.close()
-      http.closeAllConnections()
-      http.close()
+      api.close()
       await servers.shutdown()
       runtimes.closeAll()
-      await container.resolve(Tokens.ServerJails).closeAll()
-      container.resolve(Tokens.PanelGateway).close()
+      // Saved states say what ran: child processes are started again at the next boot.
+      await environment.release(PROCESS_STOP_GRACE_MS)
+      await jails.closeAll()
+      panel.close()
       process.off('SIGHUP', reopenLog)
       await logger.close()
     },
+    abort: () => environment.releaseNow(),
   }
 }

@@ -13,6 +13,13 @@ export interface NodeEnvironment {
   readonly factory: EnvironmentFactory
   /** Docker: creates the daemon's network when missing (behaviour §1). */
   prepare(): Promise<void>
+  /**
+   * Daemon shutdown. Containers run on and are adopted at the next boot; child processes cannot
+   * be adopted, so each is stopped (its stop command or signal) and killed after `graceMs`.
+   */
+  release(graceMs: number): Promise<void>
+  /** A second stop signal: child processes are killed at once. */
+  releaseNow(): Promise<void>
 }
 
 /** `system.environment` picks the adapter; `docker.*` keys of config.yml become its options. */
@@ -23,13 +30,16 @@ export function createNodeEnvironment(
 ): NodeEnvironment {
   const dataDirectory = config.system.data
   if (config.system.environment === 'process' || docker === undefined) {
+    const factory = new ProcessEnvironmentFactory({
+      dataDirectory,
+      logger: logger.child({ component: 'environment' }),
+    })
     return {
       kind: 'process',
-      factory: new ProcessEnvironmentFactory({
-        dataDirectory,
-        logger: logger.child({ component: 'environment' }),
-      }),
+      factory,
       prepare: () => Promise.resolve(),
+      release: (graceMs) => factory.stopAll(graceMs),
+      releaseNow: () => factory.killAll(),
     }
   }
   const d = config.docker
@@ -74,5 +84,7 @@ export function createNodeEnvironment(
     prepare: async () => {
       await factory.ensureNetwork()
     },
+    release: () => Promise.resolve(),
+    releaseNow: () => Promise.resolve(),
   }
 }

@@ -41,6 +41,9 @@ export async function resolveTimezone(configured: string): Promise<string> {
   return zone
 }
 
+/** What `useradd` accepts as a system user name. */
+export const SYSTEM_USERNAME = /^[a-z_][a-z0-9_-]{0,31}$/
+
 export interface SystemUser {
   readonly uid: number
   readonly gid: number
@@ -52,7 +55,7 @@ export async function resolveSystemUser(config: DaemonConfig): Promise<SystemUse
     return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
   }
   const name = config.system.username
-  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) {
+  if (!SYSTEM_USERNAME.test(name)) {
     throw new Error(`system.username: "${name}" is not a valid user name`)
   }
   const found = await lookupUser(name)

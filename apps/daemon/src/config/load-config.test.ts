@@ -259,6 +259,11 @@ describe('loadConfig', () => {
         'system:\n  disk_check_interval: 1.5\n',
         /^system\.disk_check_interval: must be a whole number/,
       ],
+      [
+        'system:\n  data: volumes\n',
+        /^system\.data: must be an absolute path \(starting with \/\): value was "volumes"$/,
+      ],
+      ['system:\n  log_directory: ./log\n', /^system\.log_directory: must be an absolute path/],
     ]
     for (const [text, expected] of cases) {
       const file = await write('config.yml', text)
@@ -284,6 +289,20 @@ describe('loadConfig', () => {
 
       expect(config.api.accept_tokens_without_scope).toBe(expected)
     }
+  })
+
+  it('says one problem in one line, several in a line each', async () => {
+    const one = await write('one.yml', 'api:\n  port: eighty\n')
+    const two = await write('two.yml', 'api:\n  port: eighty\ndebug: maybe\n')
+
+    const [a, b] = await Promise.all(
+      [one, two].map((p) => loadConfig({ path: p, env: {} }).catch((err: unknown) => err)),
+    )
+
+    expect((a as Error).message).toBe(
+      `The configuration file ${one} is not valid: api.port: must be a port number between 0 and 65535: value was "eighty"`,
+    )
+    expect((b as Error).message.split('\n')).toHaveLength(3)
   })
 
   it('never prints the value of a secret in a validation error', async () => {

@@ -26,16 +26,19 @@ export class ConfigNotFoundError extends Error {
   }
 }
 
-/** The file exists but cannot be used; `problems` name each key and the form it expects. */
+/**
+ * The file exists but cannot be used; `problems` name each key and the form it expects (one line
+ * each). The CLI prints the message and exits 1.
+ */
 export class ConfigInvalidError extends Error {
   readonly path: string
   readonly problems: readonly string[]
 
   constructor(file: string, problems: readonly string[], options?: ErrorOptions) {
-    super(
-      `The configuration file ${file} is not valid:\n${problems.map((p) => `  ${p}`).join('\n')}`,
-      options,
-    )
+    // One line for one problem; a line for each when there are several.
+    const detail =
+      problems.length === 1 ? ` ${problems[0]}` : `\n${problems.map((p) => `  ${p}`).join('\n')}`
+    super(`The configuration file ${file} is not valid:${detail}`, options)
     this.name = 'ConfigInvalidError'
     this.path = file
     this.problems = problems

@@ -1,4 +1,5 @@
 import {
+  absolutePath,
   bool,
   boolOrLearn,
   float,
@@ -81,30 +82,30 @@ export const configSchema = {
     }),
   },
   system: {
-    root_directory: str({
+    root_directory: absolutePath({
       doc: "Directory for the daemon's own state: `states.json`, `wings.db`, `.tls-cache/`.",
       default: '/var/lib/pterodactyl',
       env: 'WINGS_ROOT_DIRECTORY',
     }),
-    log_directory: str({
+    log_directory: absolutePath({
       doc: 'Directory for `wings.log` and `install/<uuid>.log`.',
       default: '/var/log/pterodactyl',
       env: 'WINGS_LOG_DIRECTORY',
     }),
-    data: str({
+    data: absolutePath({
       doc: 'Directory holding one directory per server (`<data>/<uuid>`) and the SFTP host key.',
       default: '/var/lib/pterodactyl/volumes',
       env: 'WINGS_DATA_DIRECTORY',
     }),
-    archive_directory: str({
+    archive_directory: absolutePath({
       doc: 'Directory for transfer archives.',
       default: '/var/lib/pterodactyl/archives',
     }),
-    backup_directory: str({
+    backup_directory: absolutePath({
       doc: 'Directory for local backups (`<uuid>.tar.gz`).',
       default: '/var/lib/pterodactyl/backups',
     }),
-    tmp_directory: str({
+    tmp_directory: absolutePath({
       doc: 'Directory for install scripts (`<uuid>/install.sh`).',
       default: '/tmp/pterodactyl',
     }),

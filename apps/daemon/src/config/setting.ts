@@ -54,6 +54,11 @@ export function str(spec: Common & { readonly default: string }): Setting<string
   return { ...spec, format: 'wings-string', type: spec.type ?? 'string' }
 }
 
+/** An absolute path (directories the daemon creates and mounts into containers). */
+export function absolutePath(spec: Common & { readonly default: string }): Setting<string> {
+  return { ...spec, format: 'wings-path', type: spec.type ?? 'absolute path' }
+}
+
 /** An `http(s)://` URL, or empty. */
 export function url(spec: Common & { readonly default: string }): Setting<string> {
   return { ...spec, format: 'wings-url', type: spec.type ?? 'URL' }
@@ -130,6 +135,7 @@ export function wantsText(
   if (
     Array.isArray(setting.format) ||
     setting.format === 'wings-string' ||
+    setting.format === 'wings-path' ||
     setting.format === 'wings-url'
   ) {
     return 'value'
@@ -186,6 +192,14 @@ const FORMATS: Record<
   'wings-string': {
     validate: (v) => {
       if (typeof v !== 'string') fail('must be a string')
+    },
+  },
+  'wings-path': {
+    validate: (v) => {
+      if (typeof v !== 'string') fail('must be a string holding an absolute path')
+      // Relative to what? The service manager's working directory is not the operator's, and
+      // Docker mounts only absolute paths.
+      if (!v.startsWith('/')) fail('must be an absolute path (starting with /)')
     },
   },
   'wings-url': {

@@ -201,7 +201,10 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
 export function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : toGoJson(body)
   const type = typeof body === 'string' ? 'text/plain' : 'application/json'
-  const reason = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error'
+  const reason =
+    { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[
+      status
+    ] ?? 'Error'
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: ${type}; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,

@@ -51,7 +51,8 @@ async function runningServer(limitBytes: number) {
   const unwatch = watchDiskLimit(runtime, () => jail)
   cleanup.push(async () => {
     unwatch()
-    await environment.destroy()
+    // Through the runtime: killing the process behind its back is a crash it would restart.
+    await runtime.destroy()
     await jail.close()
   })
   const lines: string[] = []

@@ -33,25 +33,48 @@ export interface StartDaemonOptions {
   readonly ca?: Buffer
 }
 
+export interface CliOptions {
+  readonly cwd?: string
+  /** Merged over the test process's environment. */
+  readonly env?: Record<string, string | undefined>
+}
+
 /**
- * Runs the real daemon CLI (`main.ts --config …`) as a child process straight from the sources
- * (Node strips the types; the @node/source condition resolves workspace packages to src/), and
- * waits until its API answers.
+ * The real daemon CLI (`main.ts …`) as a child process straight from the sources (Node strips the
+ * types; the @node/source condition resolves workspace packages to src/).
  */
-export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
-  const child = spawn(
+export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
+  return spawn(
     process.execPath,
-    [
-      '--conditions=@node/source',
-      '--import',
-      SOURCE_HOOKS,
-      MAIN,
-      '--config',
-      options.configPath,
-      ...(options.args ?? []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    ['--conditions=@node/source', '--import', SOURCE_HOOKS, MAIN, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+    },
   )
+}
+
+export interface CliRun {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the CLI to its end (a command, or a start that fails). */
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  const child = spawnCli(args, options)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const [code] = (await once(child, 'close')) as [number | null]
+  return { code, stdout, stderr }
+}
+
+/** Runs the real daemon CLI with `--config` and waits until its API answers. */
+export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
+  const child = spawnCli(['--config', options.configPath, ...(options.args ?? [])])
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
