@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net'
 
 import type { Clock, Logger } from '@node/shared-kernel'
-import {
-  utils,
+// ssh2 is CommonJS whose named exports Node cannot detect: its values come off the default.
+import ssh2, {
   type AcceptConnection,
   type AuthContext,
   type ClientInfo,
@@ -137,7 +137,7 @@ export class SftpConnection {
         if (this.#o.keyOnly) return ctx.reject(methods)
         return this.#attempt(ctx, 'password', ctx.password, methods)
       case 'publickey': {
-        const key = utils.parseKey(ctx.key.data)
+        const key = ssh2.utils.parseKey(ctx.key.data)
         if (key instanceof Error) return ctx.reject(methods)
         // A query without signature: say the key would do; the signed attempt proves possession
         // before the Panel is ever asked about the key.

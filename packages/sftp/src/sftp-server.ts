@@ -2,7 +2,8 @@ import net, { type AddressInfo, type Socket } from 'node:net'
 
 import type { PanelGateway } from '@node/server-state'
 import { nullLogger, systemClock, type Clock, type Logger } from '@node/shared-kernel'
-import { Server, type Algorithms, type ClientInfo, type Connection } from 'ssh2'
+// ssh2 is CommonJS whose named exports Node cannot detect: its classes come off the default.
+import ssh2, { type Algorithms, type ClientInfo, type Connection, type Server } from 'ssh2'
 
 import { loadOrCreateHostKey, type HostKey } from './host-key.js'
 import { LoginThrottle } from './login-throttle.js'
@@ -118,8 +119,9 @@ export class SftpServer {
       })
     }
     this.#hostKey = hostKey
-    const ssh = new Server({ hostKeys: [hostKey.privateKey], algorithms: ALGORITHMS }, (c, info) =>
-      this.#onClient(c, info),
+    const ssh = new ssh2.Server(
+      { hostKeys: [hostKey.privateKey], algorithms: ALGORITHMS },
+      (c, info) => this.#onClient(c, info),
     )
     ssh.on('error', (error: Error) =>
       this.#logger.error('ssh server error', { error: error.message }),
