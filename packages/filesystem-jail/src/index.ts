@@ -1,5 +1,5 @@
 export type { JailMode } from './backend/backend.js'
-export { probeJailMode, type ModeProbe } from './backend/select-backend.js'
+export { probeJailMode, type JailBackend, type ModeProbe } from './backend/select-backend.js'
 export { copyNameCandidates } from './copy-name.js'
 export { Denylist } from './denylist.js'
 export { DiskUsage, type DiskUsageOptions, type UsageFreshness } from './disk-usage.js'

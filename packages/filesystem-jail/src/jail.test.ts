@@ -53,7 +53,10 @@ async function tree(dir: string): Promise<string[]> {
 
 describe('probeJailMode', () => {
   it('finds the native addon built and openat2 working on this machine', async () => {
-    expect(await probeJailMode()).toEqual({ mode: 'openat2' })
+    expect(await probeJailMode()).toEqual({
+      mode: 'openat2',
+      addon: path.resolve(import.meta.dirname, '../build/Release/filesystem_jail.node'),
+    })
   })
 })
 
@@ -82,6 +85,17 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
 
   it('runs in the mode it was asked for', () => {
     expect(jail.mode).toBe(mode)
+  })
+
+  it('tells which backend it runs on, and why not the native one', () => {
+    expect(jail.backend).toEqual(
+      mode === 'openat2'
+        ? {
+            mode,
+            addon: path.resolve(import.meta.dirname, '../build/Release/filesystem_jail.node'),
+          }
+        : { mode, nativeUnavailable: "mode 'walk' asked for" },
+    )
   })
 
   describe('writeFile and openRead', () => {

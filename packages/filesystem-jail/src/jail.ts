@@ -21,7 +21,7 @@ import {
 } from './backend/backend.js'
 import { closeFd, closeQuietly, fstatFd, openFd } from './backend/fd.js'
 import { readDirectory } from './backend/read-directory.js'
-import { selectBackend } from './backend/select-backend.js'
+import { type JailBackend, selectBackend } from './backend/select-backend.js'
 import { copyNameCandidates } from './copy-name.js'
 import { Denylist } from './denylist.js'
 import { DiskUsage, type UsageFreshness } from './disk-usage.js'
@@ -150,6 +150,8 @@ interface RemoveState {
 export class Jail {
   readonly root: string
   readonly quota: Quota
+  /** Which implementation runs this jail: the native addon (`openat2`) or the pure-JS `walk`. */
+  readonly backend: JailBackend
   readonly #backend: Backend
   readonly #rootFd: number
   readonly #rootReal: string
@@ -166,6 +168,7 @@ export class Jail {
     rootFd: number
     rootReal: string
     backend: Backend
+    backendInfo: JailBackend
     options: JailOptions
   }) {
     const { options } = init
@@ -173,6 +176,7 @@ export class Jail {
     this.#rootFd = init.rootFd
     this.#rootReal = init.rootReal
     this.#backend = init.backend
+    this.backend = init.backendInfo
     this.#owner = options.owner
     this.#clock = options.clock ?? systemClock
     this.#logger = options.logger ?? nullLogger
@@ -196,12 +200,12 @@ export class Jail {
   /** Opens the jail on an existing directory (the server's data directory, trusted config). */
   static async open(root: string, options: JailOptions = {}): Promise<Jail> {
     if (options.owner) checkOwner(options.owner.uid, options.owner.gid)
-    const backend = await selectBackend(options.mode ?? 'auto')
+    const { backend, info } = await selectBackend(options.mode ?? 'auto')
     await options.reserve?.ready()
     const rootFd = await openFd(root, O_PATH | O_DIRECTORY)
     try {
       const rootReal = decodeName(await fs.readlink(procFd(rootFd), { encoding: 'buffer' }))
-      return new Jail({ root, rootFd, rootReal, backend, options })
+      return new Jail({ root, rootFd, rootReal, backend, backendInfo: info, options })
     } catch (error) {
       await closeQuietly(rootFd)
       throw error

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { getSystemErrorName } from 'node:util'
 
 import { kindOf, type JailStats } from '../jail-stats.js'
@@ -45,22 +47,45 @@ export function nativeAddonPath(): string | undefined {
   return addonPath
 }
 
-/** Loads the addon built by scripts/build-native.mjs; the reason it is unusable otherwise. */
-export function loadNativeBinding(): { binding: NativeBinding } | { reason: string } {
+/**
+ * Where the addon may be, relative to src/backend/ or dist/backend/ (both two levels below the
+ * package root), in order: built on this machine by the install script, then the one packed
+ * into the package for this platform (scripts/build-native.mjs --prebuild), which an install
+ * that runs no scripts still gets.
+ */
+const ADDON_FILES = [
+  '../../build/Release/filesystem_jail.node',
+  `../../prebuilds/${process.platform}-${process.arch}/filesystem_jail.node`,
+]
+
+/** Loads the addon; the reason it is unusable otherwise. */
+export function loadNativeBinding(): { binding: NativeBinding; path: string } | { reason: string } {
   if (process.platform !== 'linux') return { reason: `not Linux (${process.platform})` }
-  let binding: NativeBinding
-  try {
-    // src/backend/ and dist/backend/ are both two levels below the package root.
-    const require = createRequire(import.meta.url)
-    const path = require.resolve('../../build/Release/filesystem_jail.node')
-    binding = require(path) as NativeBinding
-    addonPath = path
-  } catch (error) {
-    return { reason: `native addon not loaded: ${(error as Error).message.split('\n')[0]}` }
+  const require = createRequire(import.meta.url)
+  const failures: string[] = []
+  let loaded: { binding: NativeBinding; path: string } | undefined
+  for (const file of ADDON_FILES) {
+    const path = fileURLToPath(new URL(file, import.meta.url))
+    if (!existsSync(path)) continue
+    try {
+      loaded = { binding: require(path) as NativeBinding, path }
+      break
+    } catch (error) {
+      failures.push((error as Error).message.split('\n')[0] ?? String(error))
+    }
   }
-  const errno = binding.probe()
+  if (!loaded) {
+    if (failures.length > 0) return { reason: `native addon not loaded: ${failures.join('; ')}` }
+    return {
+      reason:
+        'native addon not found: not built on install (build/Release/filesystem_jail.node) ' +
+        `and none packed for ${process.platform}-${process.arch}`,
+    }
+  }
+  const errno = loaded.binding.probe()
   if (errno !== 0) return { reason: `openat2 unavailable: ${getSystemErrorName(-errno)}` }
-  return { binding }
+  addonPath = loaded.path
+  return loaded
 }
 
 const AT_SYMLINK_NOFOLLOW = 0x100
