@@ -25,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['{packages,apps}/*/test/**/*.test.ts'],
+          include: ['{packages,apps}/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
           exclude: ['apps/daemon/test/e2e/**'],
           globalSetup: [LEAK_CHECK, 'packages/testkit/src/global-setup.ts'],
           testTimeout: 60_000,
