@@ -37,6 +37,8 @@ export interface CliOptions {
   readonly cwd?: string
   /** Merged over the test process's environment. */
   readonly env?: Record<string, string | undefined>
+  /** runCli: a command still running after this long is killed (its code is then null). */
+  readonly timeoutMs?: number
 }
 
 /**
@@ -68,7 +70,12 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
   const [code] = (await once(child, 'close')) as [number | null]
+  clearTimeout(timer)
   return { code, stdout, stderr }
 }
 
