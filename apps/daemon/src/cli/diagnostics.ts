@@ -47,7 +47,7 @@ const HIDDEN = '{redacted}'
 export async function collectDiagnostics(options: DiagnosticsOptions): Promise<string> {
   const docker = options.docker ?? new Docker()
   const timeoutMs = options.dockerTimeoutMs ?? 10_000
-  const [loaded, osName, jail, dockerVersion, dockerInfo, containers] = await Promise.all([
+  const [loaded, osName, release, jail, dockerVersion, dockerInfo, containers] = await Promise.all([
     loadConfig({
       path: options.configPath,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -60,6 +60,7 @@ export async function collectDiagnostics(options: DiagnosticsOptions): Promise<s
       }),
     ),
     operatingSystem(),
+    releaseOf(),
     settle((options.jailProbe ?? probeJailMode)()),
     settle(withTimeout(docker.version(), timeoutMs, 'docker version')),
     settle(
@@ -73,6 +74,7 @@ export async function collectDiagnostics(options: DiagnosticsOptions): Promise<s
 
   header(out, 'Versions')
   line(out, 'Daemon', options.version)
+  if (release) line(out, 'Release', release)
   line(out, 'Node.js', process.version)
   if (dockerVersion.ok) line(out, 'Docker', dockerVersion.value.Version)
   line(out, 'Kernel', os.release())
@@ -206,6 +208,17 @@ function pairs(value: unknown): string[] {
   return value
     .filter((p): p is unknown[] => Array.isArray(p) && p.length >= 2)
     .map((p) => `${String(p[0])}: ${String(p[1])}`)
+}
+
+/** The release this daemon runs from (`release.json` at its top, written by `pnpm release`). */
+async function releaseOf(): Promise<string | undefined> {
+  try {
+    const text = await readFile(new URL('../../../release.json', import.meta.url), 'utf8')
+    const info = JSON.parse(text) as { name?: unknown; commit?: unknown; built?: unknown }
+    return `${String(info.name)} (commit ${String(info.commit)}, built ${String(info.built)})`
+  } catch {
+    return undefined
+  }
 }
 
 async function operatingSystem(): Promise<string> {
