@@ -170,6 +170,14 @@ describe('pnpm release', () => {
     expect(bare.stderr).toContain('Location: /etc/pterodactyl/config.yml')
   })
 
+  it('./wings demo says that the demo needs a checkout, since the release has no Panel simulator', async () => {
+    const demo = await runCli(['demo'], { ...cli, cwd: dir.path, timeoutMs: 20_000 })
+
+    expect(demo.code).toBe(69)
+    expect(demo.stderr).toMatch(/^Error: the demo needs the Panel simulator, .*--config\n$/)
+    expect(await readdir(dir.path)).not.toContain('.data')
+  })
+
   it('./wings diagnostics: its runtime, the native jail addon, Docker, the config redacted', async () => {
     const sim = await startPanelSim({ fixture: sampleFixture(), log: () => undefined })
     try {
