@@ -32,7 +32,11 @@ for (const group of ['packages', 'apps']) {
     if (!existsSync(path.join(pkgDir, 'package.json'))) continue
     const pkg = readJson(path.join(pkgDir, 'package.json'))
     const where = `${group}/${name}`
-    const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
+    const deps = Object.keys({
+      ...pkg.dependencies,
+      ...pkg.optionalDependencies,
+      ...pkg.peerDependencies,
+    })
     const nodeDeps = deps.filter((d) => d.startsWith('@node/'))
     const tsconfigFile = path.join(pkgDir, 'tsconfig.json')
     if (!existsSync(tsconfigFile)) {

@@ -129,6 +129,16 @@ describe('parseCliArgs', () => {
     })
   })
 
+  it('runs the demo only when asked, and it takes no configuration file', () => {
+    expect(parseCliArgs(['demo'])).toEqual({ command: 'demo', debug: false })
+    expect(parseCliArgs(['--', 'demo', '--debug'])).toEqual({ command: 'demo', debug: true })
+    expect(parseCliArgs(['demo', '--help'])).toEqual({ command: 'help', text: helpText('demo') })
+    expect(usageError(['demo', '--config', 'x.yml']).message).toMatch(
+      /^Unknown flag --config for "wings demo"/,
+    )
+    expect(helpText('start')).toContain('wings demo')
+  })
+
   it('refuses unknown flags with a message naming the flag and the command', () => {
     expect(usageError(['--verbose']).message).toBe(
       'Unknown flag --verbose for "wings". Run "wings --help" for usage.',

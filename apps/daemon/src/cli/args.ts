@@ -42,10 +42,17 @@ export interface DiagnosticsArgs extends CommonArgs {
   readonly includeLogs: boolean
 }
 
+/** `wings demo [--debug]`: the embedded demo (a Panel simulator and the daemon on loopback). */
+export interface DemoArgs {
+  readonly command: 'demo'
+  readonly debug: boolean
+}
+
 export type CliArgs =
   | StartArgs
   | ConfigureArgs
   | DiagnosticsArgs
+  | DemoArgs
   | { readonly command: 'version' }
   | { readonly command: 'help'; readonly text: string }
 
@@ -59,7 +66,7 @@ export class UsageError extends Error {
   }
 }
 
-type Command = 'start' | 'configure' | 'diagnostics' | 'version' | 'help'
+type Command = 'start' | 'configure' | 'diagnostics' | 'demo' | 'version' | 'help'
 
 const COMMON = {
   config: { type: 'string' },
@@ -90,11 +97,17 @@ const OPTIONS = {
     'include-endpoints': { type: 'boolean' },
     'exclude-logs': { type: 'boolean' },
   },
+  // The demo writes its own configuration: no --config.
+  demo: {
+    debug: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  },
   version: COMMON,
   help: COMMON,
 } as const satisfies Record<Command, ParseArgsOptionsConfig>
 
-const COMMANDS = new Set<string>(['configure', 'diagnostics', 'version', 'help'])
+const COMMANDS = new Set<string>(['configure', 'diagnostics', 'demo', 'version', 'help'])
 const DEFAULT_LOG_LINES = 200
 
 /**
@@ -127,6 +140,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (values['version'] === true || command === 'version') return { command: 'version' }
   if (values['help'] === true) return { command: 'help', text: helpText(command) }
   if (command === 'help') return { command: 'help', text: helpText(topicOf(positionals[0])) }
+  if (command === 'demo') return { command, debug: values['debug'] === true }
 
   const common: CommonArgs = {
     config: nonEmpty(values['config'], '--config') ?? DEFAULT_CONFIG_PATH,
@@ -234,7 +248,9 @@ function logLines(value: string | boolean | undefined): number {
 }
 
 function topicOf(word: string | undefined): Command {
-  return word === 'configure' || word === 'diagnostics' || word === 'version' ? word : 'start'
+  return word === 'configure' || word === 'diagnostics' || word === 'demo' || word === 'version'
+    ? word
+    : 'start'
 }
 
 /** Usage text for `wings --help` and `wings <command> --help`. */
@@ -263,8 +279,8 @@ export function helpText(command: Command = 'start'): string {
       ].join('\n')
     case 'diagnostics':
       return [
-        'Print a report about this node: versions, configuration (secrets redacted), Docker and',
-        'the latest log lines. Nothing is uploaded.',
+        'Print a report about this node: versions, configuration (secrets redacted), Docker, the',
+        "filesystem jail's backend and the latest log lines. Nothing is uploaded.",
         '',
         'Usage: wings diagnostics [flags]',
         '',
@@ -273,6 +289,18 @@ export function helpText(command: Command = 'start'): string {
         '      --include-endpoints  show the Panel URL, addresses and certificate paths',
         '      --exclude-logs       leave the log lines out',
         ...common,
+      ].join('\n')
+    case 'demo':
+      return [
+        'Try the daemon out: a Panel simulator and the daemon on loopback, with a generated',
+        'configuration and a sample server under .data/embedded/ of the working directory.',
+        'Needs the repository checkout (./dev start runs it); a node runs with --config.',
+        '',
+        'Usage: wings demo [--debug]',
+        '',
+        'Flags:',
+        '      --debug         log at debug level',
+        '  -h, --help          show this help',
       ].join('\n')
     case 'version':
       return ['Print the version and exit.', '', 'Usage: wings version'].join('\n')
@@ -283,6 +311,7 @@ export function helpText(command: Command = 'start'): string {
         'Usage: wings [flags]',
         '       wings configure --panel-url URL --token TOKEN --node ID [--config-path PATH] [--override]',
         '       wings diagnostics [--log-lines N]',
+        '       wings demo',
         '       wings version',
         '',
         'Flags:',

@@ -87,6 +87,7 @@ function options(overrides: Partial<Parameters<typeof collectDiagnostics>[0]> = 
     includeEndpoints: false,
     includeLogs: true,
     docker: fakeDocker,
+    jailProbe: () => Promise.resolve({ mode: 'openat2' as const }),
     ...overrides,
   }
 }
@@ -126,6 +127,24 @@ describe('collectDiagnostics', () => {
     expect(shown).toContain('Panel Location: https://panel.example.com')
     expect(shown).toContain('Internal Webserver: 10.1.2.3:8080')
     expect(shown).toContain('SSL Key: /etc/ssl/node.key')
+  })
+
+  it("reports the filesystem jail's backend, and why it is not the native one", async () => {
+    const native = await collectDiagnostics(options())
+    const walk = await collectDiagnostics(
+      options({
+        jailProbe: () =>
+          Promise.resolve({
+            mode: 'walk' as const,
+            nativeUnavailable: 'native addon not loaded: Cannot find module filesystem_jail.node',
+          }),
+      }),
+    )
+
+    expect(native).toContain('Backend: openat2 (native addon loaded)')
+    expect(walk).toContain(
+      'Backend: walk (pure JS; native addon not loaded: Cannot find module filesystem_jail.node)',
+    )
   })
 
   it('leaves the logs out when asked', async () => {

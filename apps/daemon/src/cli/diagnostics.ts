@@ -4,6 +4,8 @@ import path from 'node:path'
 
 import Docker from 'dockerode'
 
+import { probeJailMode, type ModeProbe } from '@node/filesystem-jail'
+
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js'
 import type { DaemonConfig } from '../config/schema.js'
 import { readLastLines } from '../logging/read-last-lines.js'
@@ -29,6 +31,8 @@ export interface DiagnosticsOptions {
   readonly docker?: DockerInfoSource
   /** Per Docker call; default 10 s. */
   readonly dockerTimeoutMs?: number
+  /** Which backend the filesystem jail runs on here; default: the jail's own probe. */
+  readonly jailProbe?: () => Promise<ModeProbe>
 }
 
 const HIDDEN = '{redacted}'
@@ -36,13 +40,14 @@ const HIDDEN = '{redacted}'
 /**
  * The text of `wings diagnostics`: versions (daemon, Node.js, OS, kernel), a summary of the
  * configuration (secrets always masked; Panel URL, addresses and certificate paths masked unless
- * `includeEndpoints`), Docker's info and running containers, and the last log lines (redacted).
+ * `includeEndpoints`), the filesystem jail's backend (the native addon loaded, or why not),
+ * Docker's info and running containers, and the last log lines (redacted).
  * Every section reports its own failure instead of failing the report.
  */
 export async function collectDiagnostics(options: DiagnosticsOptions): Promise<string> {
   const docker = options.docker ?? new Docker()
   const timeoutMs = options.dockerTimeoutMs ?? 10_000
-  const [loaded, osName, dockerVersion, dockerInfo, containers] = await Promise.all([
+  const [loaded, osName, release, jail, dockerVersion, dockerInfo, containers] = await Promise.all([
     loadConfig({
       path: options.configPath,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -55,6 +60,8 @@ export async function collectDiagnostics(options: DiagnosticsOptions): Promise<s
       }),
     ),
     operatingSystem(),
+    releaseOf(),
+    settle((options.jailProbe ?? probeJailMode)()),
     settle(withTimeout(docker.version(), timeoutMs, 'docker version')),
     settle(
       withTimeout(docker.info() as Promise<Record<string, unknown>>, timeoutMs, 'docker info'),
@@ -67,6 +74,7 @@ export async function collectDiagnostics(options: DiagnosticsOptions): Promise<s
 
   header(out, 'Versions')
   line(out, 'Daemon', options.version)
+  if (release) line(out, 'Release', release)
   line(out, 'Node.js', process.version)
   if (dockerVersion.ok) line(out, 'Docker', dockerVersion.value.Version)
   line(out, 'Kernel', os.release())
@@ -79,6 +87,12 @@ export async function collectDiagnostics(options: DiagnosticsOptions): Promise<s
   } else {
     summarize(out, loaded.config, loaded.path, options.includeEndpoints)
   }
+
+  header(out, 'Filesystem Jail')
+  if (!jail.ok) line(out, 'Backend', `unusable: ${jail.error}`)
+  else if (jail.value.nativeUnavailable === undefined) {
+    line(out, 'Backend', `${jail.value.mode} (native addon loaded)`)
+  } else line(out, 'Backend', `${jail.value.mode} (pure JS; ${jail.value.nativeUnavailable})`)
 
   header(out, 'Docker: Info')
   if (dockerInfo.ok) describeDocker(out, dockerInfo.value)
@@ -194,6 +208,17 @@ function pairs(value: unknown): string[] {
   return value
     .filter((p): p is unknown[] => Array.isArray(p) && p.length >= 2)
     .map((p) => `${String(p[0])}: ${String(p[1])}`)
+}
+
+/** The release this daemon runs from (`release.json` at its top, written by `pnpm release`). */
+async function releaseOf(): Promise<string | undefined> {
+  try {
+    const text = await readFile(new URL('../../../release.json', import.meta.url), 'utf8')
+    const info = JSON.parse(text) as { name?: unknown; commit?: unknown; built?: unknown }
+    return `${String(info.name)} (commit ${String(info.commit)}, built ${String(info.built)})`
+  } catch {
+    return undefined
+  }
 }
 
 async function operatingSystem(): Promise<string> {

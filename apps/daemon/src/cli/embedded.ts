@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 
 import { loadConfig } from '../config/load-config.js'
 import { EXIT_CODES } from '../composition/startup-error.js'
-import type { StartArgs } from './args.js'
+import type { DemoArgs } from './args.js'
 import { chooseEmbeddedEnvironment } from './embedded-environment.js'
 import { runUntilSignal, startOrExplain } from './start.js'
 
@@ -15,13 +15,21 @@ const EMBEDDED_PORT = Number(process.env['WINGS_EMBEDDED_PORT'] ?? 8080)
 const DEV = fileURLToPath(new URL('../../../../dev', import.meta.url))
 
 /**
- * The embedded default: a Panel simulator and the daemon on loopback, with a generated
- * configuration and a sample server, all under `.data/embedded/` of the working directory.
- * For trying the daemon out and for demos; a real node runs with `--config`. The banner prints
- * commands that work as printed (tested by apps/daemon/test/e2e/embedded.e2e.test.ts).
+ * `wings demo` (what `./dev start` runs without `--config`): a Panel simulator and the daemon on
+ * loopback, with a generated configuration and a sample server, all under `.data/embedded/` of
+ * the working directory. For trying the daemon out; a real node runs with `--config`. The banner
+ * prints commands that work as printed (tested by apps/daemon/test/e2e/embedded.e2e.test.ts).
  */
-export async function startEmbedded(args: StartArgs): Promise<number> {
-  const { startPanelSim, sampleFixture, ensureSampleImage } = await import('@node/panel-sim')
+export async function startEmbedded(args: DemoArgs): Promise<number> {
+  const panelSim = await loadPanelSim()
+  if (!panelSim) {
+    process.stderr.write(
+      'Error: the demo needs the Panel simulator, which only a checkout of the repository has ' +
+        '(run ./dev start there); a release runs a node with --config\n',
+    )
+    return EXIT_CODES.unavailable
+  }
+  const { startPanelSim, sampleFixture, ensureSampleImage } = panelSim
   const home = path.resolve('.data/embedded')
   if (!(await portFree(EMBEDDED_PORT))) {
     process.stderr.write(
@@ -86,6 +94,19 @@ export async function startEmbedded(args: StartArgs): Promise<number> {
     }),
   )
   return runUntilSignal(daemon, () => sim.close())
+}
+
+/** The Panel simulator, an optional dependency: a release leaves it out. */
+async function loadPanelSim(): Promise<typeof import('@node/panel-sim') | undefined> {
+  try {
+    return await import('@node/panel-sim')
+  } catch (err) {
+    const missing =
+      (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
+      (err as Error).message.includes("'@node/panel-sim'")
+    if (missing) return undefined
+    throw err
+  }
 }
 
 interface BannerFacts {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { parseCliArgs, UsageError } from './args.js'
 import { configureCommand, terminalIo } from './configure.js'
 import { diagnosticsCommand } from './diagnostics.js'
+import { startEmbedded } from './embedded.js'
 import { startCommand } from './start.js'
 
 /** Dispatches `wings …` to its command; resolves to the process exit code. */
@@ -28,6 +29,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return configureCommand(args, terminalIo())
     case 'diagnostics':
       return diagnosticsCommand(args, terminalIo(), { version: await daemonVersion() })
+    case 'demo':
+      return startEmbedded(args)
     case 'start':
       return startCommand(args)
   }

@@ -1,12 +1,9 @@
-import { access } from 'node:fs/promises'
-
 import {
   ConfigInvalidError,
   ConfigNotFoundError,
   configNotFoundNotice,
   loadConfig,
 } from '../config/load-config.js'
-import { DEFAULT_CONFIG_PATH } from '../config/schema.js'
 import {
   PROCESS_STOP_GRACE_MS,
   startDaemon,
@@ -16,19 +13,15 @@ import {
 import { EXIT_CODES, StartupError } from '../composition/startup-error.js'
 import type { StartArgs } from './args.js'
 import { crashGuardLogsTo } from './crash-guard.js'
-import { startEmbedded } from './embedded.js'
 
 /** A stop that takes longer than this (a bug, a hung engine call) ends the process anyway. */
 const STOP_DEADLINE_MS = PROCESS_STOP_GRACE_MS + 15_000
 
 /**
- * `wings [--config PATH] [--debug]`. With no config file at the default path and no `--config`,
- * the embedded default runs instead: a Panel simulator and the daemon on loopback.
+ * `wings [--config PATH] [--debug]`. A missing file, at the default path too, prints the
+ * reference's "Configuration File Not Found" notice (the demo runs only as `wings demo`).
  */
 export async function startCommand(args: StartArgs): Promise<number> {
-  if (args.config === DEFAULT_CONFIG_PATH && !(await exists(DEFAULT_CONFIG_PATH))) {
-    return startEmbedded(args)
-  }
   const daemon = await startOrExplain(async () => ({
     loaded: await loadConfig({ path: args.config }),
     debug: args.debug,
@@ -99,11 +92,4 @@ export async function runUntilSignal(
     process.off('SIGTERM', again)
   }
   return EXIT_CODES.stopped
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  )
 }

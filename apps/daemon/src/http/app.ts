@@ -8,6 +8,7 @@ import { cors, type CorsSettings } from './middleware/cors.js'
 import { requestLog } from './middleware/request-log.js'
 import { requestId } from './middleware/request-id.js'
 import { redirectTrailingSlash } from './middleware/trailing-slash.js'
+import { openApiRoutes } from './routes/openapi.routes.js'
 
 export interface HttpSettings extends CorsSettings {
   /** The node token, the only credential of the bearer check. */
@@ -39,6 +40,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(cors(options.settings))
   for (const router of options.publicRoutes) app.use(router)
   app.use(bearerAuth(() => options.settings().token))
+  // The document of the API (openapi.yaml): every app serves it, as it serves the error envelope.
+  app.use(openApiRoutes())
   for (const router of options.routes) app.use(router)
   // Unknown routes and wrong methods still pass the bearer check first, as in the reference.
   app.use((_req, res) => {

@@ -36,4 +36,17 @@ describe('collectDiagnostics against the local Docker engine', () => {
     expect(report).toMatch(/Storage Driver: \S+/)
     expect(report).not.toContain('Docker is not reachable')
   })
+
+  it("reports the native jail addon this checkout built as the jail's backend", async () => {
+    const report = await collectDiagnostics({
+      version: 'develop',
+      configPath: path.join(dir, 'config.yml'),
+      env: {},
+      logLines: 10,
+      includeEndpoints: false,
+      includeLogs: false,
+    })
+
+    expect(report).toContain('Backend: openat2 (native addon loaded)')
+  })
 })

@@ -10,7 +10,7 @@ import { createTempDir, listProcesses, type TempDir } from '@node/testkit'
 import { spawnCli } from './support/daemon-process.js'
 import { freePort } from './support/test-node.js'
 
-// Issue 10 item 6: `wings` with no configuration (what `./dev start` runs) starts the embedded
+// Issue 10 item 6: `wings demo` (what `./dev start` runs without --config) starts the embedded
 // default, and every command its banner prints works as printed: each is run here with /bin/sh,
 // exactly as the banner shows it, with Docker and without.
 
@@ -46,7 +46,7 @@ interface Banner {
 
 async function startEmbedded(env: Record<string, string>): Promise<Banner> {
   dir = await createTempDir('embedded-')
-  const child = spawnCli([], {
+  const child = spawnCli(['demo'], {
     cwd: dir.path,
     env: { WINGS_EMBEDDED_PORT: String(await freePort()), ...env },
   })

@@ -86,6 +86,21 @@ async function exists(file: string): Promise<boolean> {
 }
 
 describe('start-up failures', () => {
+  it("no --config and no file at the default path: the reference's notice, nothing started", async () => {
+    // The embedded demo starts only when asked (`wings demo`, `./dev start`).
+    expect(await exists('/etc/pterodactyl/config.yml')).toBe(false)
+    dir = await createTempDir('startup-')
+
+    const run = await runCli([], { cwd: dir.path, timeoutMs: 20_000 })
+
+    expect(run.code, run.stdout + run.stderr).toBe(1)
+    expect(run.stderr).toContain('Error: Configuration File Not Found')
+    expect(run.stderr).toContain('Location: /etc/pterodactyl/config.yml')
+    expect(run.stderr).toContain('wings configure')
+    expect(run.stdout).not.toContain('Embedded mode')
+    expect(await entries()).toEqual([])
+  })
+
   it('a taken port: one line naming the address and api.port, nothing created', async () => {
     const port = await freePort()
     const holder: Server = createServer()

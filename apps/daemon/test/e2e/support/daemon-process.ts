@@ -31,12 +31,21 @@ export interface StartDaemonOptions {
   readonly readyTimeoutMs?: number
   /** CA that signed the API's certificate, when `api.ssl.enabled`. */
   readonly ca?: Buffer
+  /** Another `wings` than the sources' (an unpacked release), and how to run it. */
+  readonly cli?: CliOptions
 }
 
 export interface CliOptions {
   readonly cwd?: string
-  /** Merged over the test process's environment. */
+  /** Merged over the test process's environment, unless `command` is given. */
   readonly env?: Record<string, string | undefined>
+  /**
+   * An executable `wings` to run instead of the sources (an unpacked release), with `env` as its
+   * whole environment: nothing of the test process's (its PATH, its Node) reaches it.
+   */
+  readonly command?: string
+  /** runCli: a command still running after this long is killed (its code is then null). */
+  readonly timeoutMs?: number
 }
 
 /**
@@ -44,6 +53,13 @@ export interface CliOptions {
  * types; the @node/source condition resolves workspace packages to src/).
  */
 export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
+  if (options.command !== undefined) {
+    return spawn(options.command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: { NO_COLOR: '1', ...options.env },
+    })
+  }
   return spawn(
     process.execPath,
     ['--conditions=@node/source', '--import', SOURCE_HOOKS, MAIN, ...args],
@@ -68,13 +84,18 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
   const [code] = (await once(child, 'close')) as [number | null]
+  clearTimeout(timer)
   return { code, stdout, stderr }
 }
 
 /** Runs the real daemon CLI with `--config` and waits until its API answers. */
 export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
-  const child = spawnCli(['--config', options.configPath, ...(options.args ?? [])])
+  const child = spawnCli(['--config', options.configPath, ...(options.args ?? [])], options.cli)
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))

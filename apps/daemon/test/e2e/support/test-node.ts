@@ -8,7 +8,7 @@ import { stringify } from 'yaml'
 import { startPanelSim, type PanelSim } from '@node/panel-sim'
 import { createTempDir, type TempDir } from '@node/testkit'
 
-import { startDaemon, type DaemonProcess } from './daemon-process.js'
+import { startDaemon, type CliOptions, type DaemonProcess } from './daemon-process.js'
 
 type Fixture = NonNullable<Parameters<typeof startPanelSim>[0]>['fixture']
 
@@ -23,6 +23,8 @@ export interface TestNodeOptions {
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca: Buffer }
   /** The Panel whose tokens panel-sim mints (default 1.12, which scopes them). */
   readonly panelVersion?: '1.11' | '1.12'
+  /** Run another `wings` than the sources' (an unpacked release). */
+  readonly cli?: CliOptions
 }
 
 export interface TestNode extends AsyncDisposable {
@@ -91,6 +93,7 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       url: daemonUrl,
       token,
       ...(options.tls ? { ca: options.tls.ca } : {}),
+      ...(options.cli ? { cli: options.cli } : {}),
     })
   let daemon = await launch()
   return {

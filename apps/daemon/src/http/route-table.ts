@@ -1,0 +1,68 @@
+import type { Express } from 'express'
+
+/** One route an Express app answers: an upper-case method and a path in OpenAPI's form. */
+export interface ServedRoute {
+  readonly method: string
+  /** `/api/servers/{server}/files/pull/{download}` */
+  readonly path: string
+}
+
+/** The parts of router@2's layers and routes this walk reads. */
+interface LayerLike {
+  readonly rawPath?: unknown
+  readonly slash?: boolean
+  readonly route?: { readonly path: unknown; readonly methods: Record<string, boolean> }
+  readonly handle?: { readonly stack?: readonly LayerLike[] }
+}
+
+/**
+ * Every method and path the app's routers answer, mounted routers included: what
+ * test/http/openapi.test.ts holds against the OpenAPI document. Middleware that answers any path
+ * (CORS preflights, the not-found fallback) is no route. Express path parameters (`:server`)
+ * come out in OpenAPI's braces (`{server}`); HEAD, which Express answers for every GET, is left
+ * out. Throws on a path that is not a plain string: this table could not describe it.
+ */
+export function servedRoutes(app: Express): ServedRoute[] {
+  const out: ServedRoute[] = []
+  walk((app as unknown as { router: { stack: readonly LayerLike[] } }).router.stack, '', out)
+  const seen = new Set<string>()
+  return out
+    .filter((route) => {
+      const key = `${route.method} ${route.path}`
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+    .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
+}
+
+function walk(stack: readonly LayerLike[], prefix: string, out: ServedRoute[]): void {
+  for (const layer of stack) {
+    if (layer.route) {
+      const path = join(prefix, plainPath(layer.route.path))
+      for (const [method, on] of Object.entries(layer.route.methods)) {
+        if (on && method !== '_all' && method !== 'head') {
+          out.push({ method: method.toUpperCase(), path: openApiPath(path) })
+        }
+      }
+    } else if (layer.handle?.stack) {
+      walk(layer.handle.stack, layer.slash ? prefix : join(prefix, plainPath(layer.rawPath)), out)
+    }
+  }
+}
+
+function plainPath(path: unknown): string {
+  if (typeof path !== 'string') {
+    throw new Error(`servedRoutes: a route path that is not a string: ${String(path)}`)
+  }
+  return path
+}
+
+function join(prefix: string, path: string): string {
+  if (path === '/' || path === '') return prefix === '' ? '/' : prefix
+  return `${prefix}${path}`
+}
+
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')
+}
