@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 
-import { stringify } from 'yaml'
+import { parse, stringify } from 'yaml'
 
 import { startPanelSim, type PanelSim } from '@node/panel-sim'
 import { createTempDir, type TempDir } from '@node/testkit'
@@ -37,8 +37,8 @@ export interface TestNode extends AsyncDisposable {
     route: string,
     options?: { body?: string; token?: string | null; headers?: Record<string, string> },
   ): Promise<Response>
-  /** Restarts the daemon process on the same configuration. */
-  restart(kind?: 'stop' | 'kill'): Promise<DaemonProcess>
+  /** Restarts the daemon process; `system` keys, when given, are changed in the file meanwhile. */
+  restart(kind?: 'stop' | 'kill', system?: Record<string, unknown>): Promise<DaemonProcess>
 }
 
 /**
@@ -107,8 +107,13 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       if (bearer !== null) headers['Authorization'] = `Bearer ${bearer}`
       return fetch(`${daemonUrl}${route}`, { method, headers, body: request.body ?? null })
     },
-    async restart(kind = 'stop') {
+    async restart(kind = 'stop', system) {
       await (kind === 'stop' ? daemon.stop() : daemon.kill())
+      if (system !== undefined) {
+        const current = parse(await readFile(configPath, 'utf8')) as Record<string, unknown>
+        const merged = { ...current, system: { ...(current['system'] as object), ...system } }
+        await writeFile(configPath, stringify(merged), { mode: 0o600 })
+      }
       daemon = await launch()
       return daemon
     },
