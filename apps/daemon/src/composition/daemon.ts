@@ -28,6 +28,7 @@ import {
   prepareLogDirectory,
   type DaemonLogger,
 } from '../logging/winston-logger.js'
+import { installLogrotateConfig } from '../logging/logrotate.js'
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
 import { rejectUpgrade, WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
 import { websocketRoutes } from '../websocket/websocket-routes.js'
@@ -117,7 +118,7 @@ interface ServeOptions extends StartDaemonOptions {
 async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const { loaded, live, paths, logger, api } = options
   const config = live.current()
-  // logrotate moves the file away and sends SIGHUP (docs/configuration.md).
+  // logrotate moves the file away and sends SIGHUP (docs/operations.md).
   const reopenLog = (): void => {
     logger.reopen().catch((err: unknown) => logger.error('failed to reopen the log file', { err }))
   }
@@ -140,6 +141,13 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
       throw fileSystemFailure(err, what)
     })
   }
+  const rotation = await installLogrotateConfig({
+    enabled: config.system.enable_log_rotate,
+    logDirectory: paths.logDirectory,
+  }).catch((err: unknown) => {
+    throw fileSystemFailure(err, 'the logrotate file')
+  })
+  if (rotation === 'written') logger.info('wrote /etc/logrotate.d/wings for wings.log')
 
   const tokenScope = await loadTokenScopeMemory(
     paths.tokenScopeFile,

@@ -78,6 +78,8 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       backup_directory: path.join(dir.path, 'backups'),
       tmp_directory: path.join(dir.path, 'tmp'),
       environment: options.environment ?? 'process',
+      // The daemon would write /etc/logrotate.d/wings on the machine that runs the tests.
+      enable_log_rotate: false,
     },
     remote_query: { boot_servers_per_page: options.perPage ?? 50 },
     ...options.config,
