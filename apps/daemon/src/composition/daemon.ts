@@ -7,7 +7,7 @@ import { compressFiles, decompressArchive } from '@node/filesystem-jail'
 import { openActivityLog } from '../activity/open-activity-log.js'
 import { daemonVersion } from '../cli/run-cli.js'
 import { ConfigInvalidError, type LoadedConfig } from '../config/load-config.js'
-import { saveConfig } from '../config/save-config.js'
+import { saveConfig, writeConfigBack } from '../config/save-config.js'
 import {
   apiListenOptions,
   daemonPaths,
@@ -224,6 +224,9 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     await activity.close()
     throw panelFailure(err, config.remote)
   }
+  await writeConfigBack(loaded, live.current(), logger).catch((err: unknown) => {
+    throw fileSystemFailure(err, 'the configuration file')
+  })
   await runtimes.reconcileAll(servers.all(), savedStates)
 
   const app = createHttpApp({

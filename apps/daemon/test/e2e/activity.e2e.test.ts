@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { sampleFixture, type ActivityRecord } from '@node/panel-sim'
 
 import { Client } from '../websocket/websocket-harness.js'
-import { startTestNode, type TestNode } from './support/test-node.js'
+import { startTestNode, type ConfigTree, type TestNode } from './support/test-node.js'
 
 // The activity log end to end: what a browser and an uploader do through the real daemon process
 // reaches panel-sim's activity table, and survives a crash of the daemon between record and send.
@@ -18,10 +18,16 @@ afterEach(async () => {
 async function startNode(sendIntervalSeconds: number): Promise<TestNode> {
   const fixture = sampleFixture({ environment: 'process' })
   const started = await startTestNode({ fixture })
-  await started.restart('stop', { activity_send_interval: sendIntervalSeconds })
+  await started.restart('stop', sendEvery(sendIntervalSeconds))
   // Tokens issued in the daemon's boot second are refused (tokens.md: the boot-time deny rule).
   await new Promise((resolve) => setTimeout(resolve, 1100))
   return started
+}
+
+function sendEvery(seconds: number): (config: ConfigTree) => void {
+  return (config) => {
+    ;(config['system'] as ConfigTree)['activity_send_interval'] = seconds
+  }
 }
 
 async function console_(n: TestNode): Promise<{ client: Client; user: string }> {
@@ -112,7 +118,7 @@ describe('activity log through the daemon', () => {
     )
     client.close()
 
-    await n.restart('kill', { activity_send_interval: 1 })
+    await n.restart('kill', sendEvery(1))
     await until(
       () => (received(n).some((a) => a.event === 'server:console.command') ? true : undefined),
       'the command after the restart',

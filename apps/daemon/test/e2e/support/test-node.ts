@@ -25,6 +25,11 @@ export interface TestNodeOptions {
   readonly panelVersion?: '1.11' | '1.12'
 }
 
+/** config.yml as parsed: nested maps. */
+export interface ConfigTree {
+  [key: string]: ConfigTree | string | number | boolean | null | unknown[]
+}
+
 export interface TestNode extends AsyncDisposable {
   readonly sim: PanelSim
   readonly daemon: DaemonProcess
@@ -37,8 +42,8 @@ export interface TestNode extends AsyncDisposable {
     route: string,
     options?: { body?: string; token?: string | null; headers?: Record<string, string> },
   ): Promise<Response>
-  /** Restarts the daemon process; `system` keys, when given, are changed in the file meanwhile. */
-  restart(kind?: 'stop' | 'kill', system?: Record<string, unknown>): Promise<DaemonProcess>
+  /** Restarts the daemon process; `edit`, when given, changes the parsed config.yml meanwhile. */
+  restart(kind?: 'stop' | 'kill', edit?: (config: ConfigTree) => void): Promise<DaemonProcess>
 }
 
 /**
@@ -109,12 +114,12 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       if (bearer !== null) headers['Authorization'] = `Bearer ${bearer}`
       return fetch(`${daemonUrl}${route}`, { method, headers, body: request.body ?? null })
     },
-    async restart(kind = 'stop', system) {
+    async restart(kind = 'stop', edit) {
       await (kind === 'stop' ? daemon.stop() : daemon.kill())
-      if (system !== undefined) {
-        const current = parse(await readFile(configPath, 'utf8')) as Record<string, unknown>
-        const merged = { ...current, system: { ...(current['system'] as object), ...system } }
-        await writeFile(configPath, stringify(merged), { mode: 0o600 })
+      if (edit !== undefined) {
+        const current = parse(await readFile(configPath, 'utf8')) as ConfigTree
+        edit(current)
+        await writeFile(configPath, stringify(current), { mode: 0o600 })
       }
       daemon = await launch()
       return daemon
