@@ -13,6 +13,7 @@ const CORE_PACKAGES = [
   'transfer',
   'installer',
   'config-files',
+  'activity',
 ]
 const FORBIDDEN_IN_CORE = [
   'express',

@@ -14,6 +14,7 @@ const CORE = new Set([
   'backup',
   'transfer',
   'installer',
+  'activity',
 ])
 const FRAMEWORKS = /^(express|dockerode|ws|ssh2|winston|convict|tsyringe|@aws-sdk\/.*)$/
 const ADAPTERS =

@@ -15,6 +15,7 @@ import type {
 } from '@node/server-state'
 import {
   DeniedError,
+  InvalidError,
   NotFoundError,
   nullLogger,
   type Clock,
@@ -353,6 +354,7 @@ export class HttpPanelGateway implements PanelGateway {
           timestamp: entry.timestamp,
         })),
       },
+      mapError: refusedActivity,
       signal,
     })
   }
@@ -515,6 +517,13 @@ function listPath(page: number, perPage: number): string {
 
 function serverNotFound(error: PanelCallError): Error {
   return error.status === 404 ? new NotFoundError(SERVER_NOT_FOUND, { cause: error }) : error
+}
+
+/** 400, 413 and 422: the Panel refused the entries themselves; sending them again cannot help. */
+function refusedActivity(error: PanelCallError): Error {
+  return error.status === 400 || error.status === 413 || error.status === 422
+    ? new InvalidError(error.message, { cause: error })
+    : error
 }
 
 function segment(value: string): string {

@@ -180,6 +180,27 @@ describe('HttpPanelGateway against panel-sim', () => {
     ])
   })
 
+  it('rejects with INVALID, without retrying, when the Panel refuses the batch as invalid', async () => {
+    const { sim, panel } = await start()
+
+    const failure = await panel
+      .sendActivity([
+        {
+          user: ADMIN,
+          server: SERVER,
+          event: 'server:console.command',
+          metadata: { command: 'say hi' },
+          ip: 'not an address',
+          timestamp: '2024-03-17T20:58:30Z',
+        },
+      ])
+      .catch((err: unknown) => err)
+
+    expect(isDaemonError(failure) && failure.code).toBe('INVALID')
+    expect((failure as Error).message).toContain('data.0.ip')
+    expect(sim.callsTo('/api/remote/activity')).toHaveLength(1)
+  })
+
   it('is refused at once with wrong credentials', async () => {
     const { sim } = await start()
     const wrong = new HttpPanelGateway({

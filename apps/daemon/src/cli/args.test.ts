@@ -19,8 +19,6 @@ describe('parseCliArgs', () => {
       config: '/etc/pterodactyl/config.yml',
       debug: false,
       ignoreCertificateErrors: false,
-      autoTls: false,
-      tlsHostname: undefined,
     })
   })
 
@@ -100,19 +98,22 @@ describe('parseCliArgs', () => {
   })
 
   it('parses the start flags of Wings', () => {
-    expect(
-      parseCliArgs([
-        '--ignore-certificate-errors',
-        '--auto-tls',
-        '--tls-hostname',
-        'node.example.com',
-      ]),
-    ).toMatchObject({
+    expect(parseCliArgs(['--ignore-certificate-errors'])).toMatchObject({
       command: 'start',
       ignoreCertificateErrors: true,
-      autoTls: true,
-      tlsHostname: 'node.example.com',
     })
+  })
+
+  it('refuses --auto-tls and --tls-hostname in one line saying what to do instead', () => {
+    const refusal = usageError(['--auto-tls', '--tls-hostname', 'node.example.com'])
+
+    expect(refusal.message).toBe(
+      '--auto-tls is not supported: this daemon does not get certificates itself. Point ' +
+        "api.ssl.cert and api.ssl.key at a certificate (certbot renews Let's Encrypt ones), " +
+        'set api.ssl.enabled: true and start without --auto-tls.',
+    )
+    expect(refusal.message).not.toContain('\n')
+    expect(usageError(['--tls-hostname', 'node.example.com']).message).toMatch(/^--auto-tls is not/)
   })
 
   it('answers --version, version, --help and help', () => {
@@ -160,14 +161,13 @@ describe('parseCliArgs', () => {
     expect(usageError(['--config', '']).message).toBe('Flag --config needs a non-empty value.')
   })
 
-  it('checks the values of --node, --log-lines and --auto-tls', () => {
+  it('checks the values of --node and --log-lines', () => {
     expect(usageError(['configure', '--node', 'abc']).message).toMatch(
       /--node must be the numeric id/,
     )
     expect(usageError(['diagnostics', '--log-lines', '0']).message).toMatch(
       /--log-lines must be a whole number/,
     )
-    expect(usageError(['--auto-tls']).message).toMatch(/^A TLS hostname must be provided/)
   })
 
   it('gives usage errors exit code 2', () => {

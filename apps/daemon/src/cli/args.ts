@@ -15,9 +15,6 @@ export interface StartArgs extends CommonArgs {
   readonly command: 'start'
   /** `--ignore-certificate-errors`: do not verify the Panel's TLS certificate. */
   readonly ignoreCertificateErrors: boolean
-  /** `--auto-tls --tls-hostname H`: Let's Encrypt certificates (http-api.md §1). */
-  readonly autoTls: boolean
-  readonly tlsHostname: string | undefined
 }
 
 /** `wings configure --panel-url URL --token TOKEN --node ID [--config-path P] [--override]`. */
@@ -107,6 +104,11 @@ const OPTIONS = {
   help: COMMON,
 } as const satisfies Record<Command, ParseArgsOptionsConfig>
 
+/** docs/operations.md, "TLS": why there is no ACME client here. */
+export const AUTO_TLS_REFUSED =
+  '--auto-tls is not supported: this daemon does not get certificates itself. Point ' +
+  "api.ssl.cert and api.ssl.key at a certificate (certbot renews Let's Encrypt ones), " +
+  'set api.ssl.enabled: true and start without --auto-tls.'
 const COMMANDS = new Set<string>(['configure', 'diagnostics', 'demo', 'version', 'help'])
 const DEFAULT_LOG_LINES = 200
 
@@ -167,20 +169,15 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         includeLogs: values['exclude-logs'] !== true,
       }
     default: {
-      const autoTls = values['auto-tls'] === true
-      const tlsHostname = nonEmpty(values['tls-hostname'], '--tls-hostname')
-      if (autoTls && tlsHostname === undefined) {
-        throw new UsageError(
-          'A TLS hostname must be provided when running wings with automatic TLS, e.g.:\n\n' +
-            '    wings --auto-tls --tls-hostname my.example.com',
-        )
+      // Wings' flags for ACME certificates are known, so that a unit file written for Wings
+      // gets this reason rather than "unknown flag"; never accepted and then ignored.
+      if (values['auto-tls'] !== undefined || values['tls-hostname'] !== undefined) {
+        throw new UsageError(AUTO_TLS_REFUSED)
       }
       return {
         ...common,
         command: 'start',
         ignoreCertificateErrors: values['ignore-certificate-errors'] === true,
-        autoTls,
-        tlsHostname,
       }
     }
   }
@@ -316,8 +313,7 @@ export function helpText(command: Command = 'start'): string {
         '',
         'Flags:',
         "      --ignore-certificate-errors  do not verify the Panel's TLS certificate",
-        "      --auto-tls                   get certificates from Let's Encrypt (needs --tls-hostname)",
-        "      --tls-hostname HOST          the certificate's host name for --auto-tls",
+        "      --auto-tls, --tls-hostname   Wings' ACME flags: refused (use api.ssl.cert and key)",
         ...common,
       ].join('\n')
   }

@@ -175,6 +175,8 @@ function embeddedConfigYaml(c: EmbeddedConfig): string {
     `  backup_directory: ${c.home}/backups`,
     `  tmp_directory: ${c.home}/tmp`,
     `  environment: ${c.environment}`,
+    // A demo must not install a logrotate file for its throw-away log directory.
+    '  enable_log_rotate: false',
     '  sftp:',
     '    bind_address: 127.0.0.1',
     '    bind_port: 2022',

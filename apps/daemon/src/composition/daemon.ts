@@ -4,10 +4,17 @@ import Docker from 'dockerode'
 
 import { compressFiles, decompressArchive } from '@node/filesystem-jail'
 
+import { openActivityLog } from '../activity/open-activity-log.js'
 import { daemonVersion } from '../cli/run-cli.js'
 import { ConfigInvalidError, type LoadedConfig } from '../config/load-config.js'
-import { saveConfig } from '../config/save-config.js'
-import { apiListenOptions, daemonPaths, type DaemonPaths } from '../config/to-options.js'
+import { saveConfig, writeConfigBack } from '../config/save-config.js'
+import {
+  apiListenOptions,
+  daemonPaths,
+  websocketLimits,
+  type DaemonPaths,
+} from '../config/to-options.js'
+import { clientIpOf } from '../http/client-ip.js'
 import { createHttpApp } from '../http/app.js'
 import { downloadUploadRoutes } from '../http/routes/download-upload.routes.js'
 import { filesRoutes } from '../http/routes/files.routes.js'
@@ -21,6 +28,7 @@ import {
   prepareLogDirectory,
   type DaemonLogger,
 } from '../logging/winston-logger.js'
+import { installLogrotateConfig } from '../logging/logrotate.js'
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
 import { rejectUpgrade, WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
 import { websocketRoutes } from '../websocket/websocket-routes.js'
@@ -110,7 +118,7 @@ interface ServeOptions extends StartDaemonOptions {
 async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const { loaded, live, paths, logger, api } = options
   const config = live.current()
-  // logrotate moves the file away and sends SIGHUP (docs/configuration.md).
+  // logrotate moves the file away and sends SIGHUP (docs/operations.md).
   const reopenLog = (): void => {
     logger.reopen().catch((err: unknown) => logger.error('failed to reopen the log file', { err }))
   }
@@ -133,6 +141,13 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
       throw fileSystemFailure(err, what)
     })
   }
+  const rotation = await installLogrotateConfig({
+    enabled: config.system.enable_log_rotate,
+    logDirectory: paths.logDirectory,
+  }).catch((err: unknown) => {
+    throw fileSystemFailure(err, 'the logrotate file')
+  })
+  if (rotation === 'written') logger.info('wrote /etc/logrotate.d/wings for wings.log')
 
   const tokenScope = await loadTokenScopeMemory(
     paths.tokenScopeFile,
@@ -158,6 +173,14 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
   const jails = container.resolve(Tokens.ServerJails)
   const tokens = container.resolve(Tokens.TokenVerifier)
   const panel = container.resolve(Tokens.PanelGateway)
+  const activity = await openActivityLog({
+    file: paths.activityDatabase,
+    config: () => live.current(),
+    panel,
+    logger: logger.child({ component: 'activity' }),
+  }).catch((err: unknown) => {
+    throw fileSystemFailure(err, 'the activity database')
+  })
   const websockets = new WebsocketEndpoint({
     server: (uuid) => servers.get(uuid),
     tokens,
@@ -177,6 +200,9 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
       }
     },
     logger: logger.child({ component: 'websocket' }),
+    limits: websocketLimits(config),
+    activity,
+    clientIp: clientIpOf(apiListenOptions(config).trustedProxies),
   })
   servers.addHooks({
     // [v1.12] a suspension or a deauthorized user closes the server's sockets (websocket.md §9).
@@ -195,8 +221,12 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     savedStates = await servers.boot()
   } catch (err) {
     panel.close()
+    await activity.close()
     throw panelFailure(err, config.remote)
   }
+  await writeConfigBack(loaded, live.current(), logger).catch((err: unknown) => {
+    throw fileSystemFailure(err, 'the configuration file')
+  })
   await runtimes.reconcileAll(servers.all(), savedStates)
 
   const app = createHttpApp({
@@ -218,6 +248,7 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
         jailOf: (server) => jails.of(server),
         tokens,
         uploadLimitMiB: () => live.current().api.upload_limit,
+        activity,
         logger: logger.child({ component: 'files' }),
       }),
     ],
@@ -262,6 +293,7 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     tls: config.api.ssl.enabled,
   })
   servers.afterBoot()
+  activity.start()
 
   return {
     logger,
@@ -274,6 +306,7 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
       // Saved states say what ran: child processes are started again at the next boot.
       await environment.release(PROCESS_STOP_GRACE_MS)
       await jails.closeAll()
+      await activity.close()
       panel.close()
       process.off('SIGHUP', reopenLog)
       await logger.close()

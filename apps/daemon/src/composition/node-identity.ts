@@ -12,10 +12,10 @@ const run = promisify(execFile)
  */
 export async function resolveNodeIdentity(config: DaemonConfig): Promise<DaemonConfig> {
   const timezone = await resolveTimezone(config.system.timezone)
-  const user = await resolveSystemUser(config)
+  const { username = config.system.username, ...ids } = await resolveSystemUser(config)
   return {
     ...config,
-    system: { ...config.system, timezone, user: { ...config.system.user, ...user } },
+    system: { ...config.system, timezone, username, user: { ...config.system.user, ...ids } },
   }
 }
 
@@ -47,10 +47,33 @@ export const SYSTEM_USERNAME = /^[a-z_][a-z0-9_-]{0,31}$/
 export interface SystemUser {
   readonly uid: number
   readonly gid: number
+  /** Set when it replaces `system.username` (the official container image). */
+  readonly username?: string
 }
 
-/** Rootless: the daemon's own ids. Else `system.username`, created as a system user if missing. */
-export async function resolveSystemUser(config: DaemonConfig): Promise<SystemUser> {
+export interface SystemUserOptions {
+  /** Where the distribution is named (default `/etc/os-release`). */
+  readonly osReleaseFile?: string
+  readonly env?: NodeJS.ProcessEnv
+}
+
+/**
+ * Inside the official container image (os-release `ID=distroless`): `WINGS_USERNAME`, `WINGS_UID`
+ * and `WINGS_GID` (default `pterodactyl`, 988, 988), as the reference; nothing is created there.
+ * Rootless: the daemon's own ids. Else `system.username`, created as a system user if missing.
+ */
+export async function resolveSystemUser(
+  config: DaemonConfig,
+  options: SystemUserOptions = {},
+): Promise<SystemUser> {
+  if ((await osReleaseId(options.osReleaseFile ?? '/etc/os-release')) === 'distroless') {
+    const env = options.env ?? process.env
+    return {
+      username: env['WINGS_USERNAME'] || 'pterodactyl',
+      uid: envId(env, 'WINGS_UID'),
+      gid: envId(env, 'WINGS_GID'),
+    }
+  }
   if (config.system.user.rootless.enabled) {
     return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
   }
@@ -78,6 +101,19 @@ export async function resolveSystemUser(config: DaemonConfig): Promise<SystemUse
     })
   }
   return created
+}
+
+/** The `ID` of os-release, unquoted; '' when the file is missing or has none. */
+async function osReleaseId(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  const line = text.split('\n').find((l) => l.startsWith('ID='))
+  return (line?.slice(3) ?? '').trim().replace(/^["']|["']$/g, '')
+}
+
+function envId(env: NodeJS.ProcessEnv, name: 'WINGS_UID' | 'WINGS_GID'): number {
+  const value = env[name] || '988'
+  if (!/^\d+$/.test(value)) throw new Error(`${name}: "${value}" must be a numeric id`)
+  return Number(value)
 }
 
 async function lookupUser(name: string): Promise<SystemUser | undefined> {

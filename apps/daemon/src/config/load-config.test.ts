@@ -69,6 +69,18 @@ describe('defaultConfig', () => {
         disable_remote_download: false,
         upload_limit: 100,
         trusted_proxies: [],
+        websocket: {
+          max_connections_per_server: 30,
+          max_unauthenticated_connections: 256,
+          max_frame_size: 4096,
+          rate_limits: {
+            global: { burst: 10, refill_interval: 200 },
+            auth: { burst: 2, refill_interval: 5000 },
+            logs: { burst: 2, refill_interval: 5000 },
+            command: { burst: 10, refill_interval: 1000 },
+            other: { burst: 4, refill_interval: 1000 },
+          },
+        },
         accept_tokens_without_scope: 'learn',
       },
       system: {
@@ -85,6 +97,8 @@ describe('defaultConfig', () => {
         disk_reserve: 1024,
         activity_send_interval: 60,
         activity_send_count: 100,
+        activity_max_rows: 50_000,
+        activity_max_rows_per_server: 10_000,
         check_permissions_on_boot: true,
         enable_log_rotate: true,
         websocket_log_count: 150,

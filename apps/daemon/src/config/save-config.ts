@@ -5,7 +5,9 @@ import path from 'node:path'
 import { Document, isMap, isScalar } from 'yaml'
 
 import { getAt, sameValue, setAt, settingEntries } from './config-tree.js'
-import type { EnvOverride } from './load-config.js'
+import type { Logger } from '@node/shared-kernel'
+
+import type { EnvOverride, LoadedConfig } from './load-config.js'
 import type { DaemonConfig } from './schema.js'
 
 export interface SaveConfigOptions {
@@ -39,6 +41,27 @@ export async function saveConfig(
     await current
   } finally {
     if (queues.get(target) === settled) queues.delete(target)
+  }
+}
+
+/**
+ * Boot step 10 (behaviour.md §1): the configuration as the start completed it (time zone, system
+ * user ids) is written back to the file it came from, keys this daemon does not know included and
+ * values from the environment left out. A read-only file system is tolerated with a warning, as
+ * Pelican does (a configuration mounted read-only into a container); other failures reject.
+ */
+export async function writeConfigBack(
+  loaded: LoadedConfig,
+  config: DaemonConfig,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await saveConfig(loaded.path, config, { envOverrides: loaded.envOverrides })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EROFS') throw err
+    logger.warn('the configuration file is on a read-only file system; not written back', {
+      path: loaded.path,
+    })
   }
 }
 

@@ -8,6 +8,7 @@ import {
   multiplierMap,
   oneOf,
   port,
+  positiveInt,
   registryMap,
   str,
   stringMap,
@@ -71,6 +72,91 @@ export const configSchema = {
       doc: 'Proxies (IPs or CIDRs) whose `X-Forwarded-For` / `X-Real-IP` headers are believed.',
       default: [],
     }),
+    websocket: {
+      max_connections_per_server: positiveInt({
+        doc: 'Console websockets open at once on one server, all users together; more are refused with 400. Read at start-up.',
+        default: 30,
+        extension: true,
+      }),
+      max_unauthenticated_connections: positiveInt({
+        doc: 'Console websockets on the whole node that have not sent a valid `auth` yet; more are refused with 400. Read at start-up.',
+        default: 256,
+        extension: true,
+      }),
+      max_frame_size: positiveInt({
+        doc: 'Largest message a browser may send on a console websocket; a larger one closes the socket (1009). Read at start-up.',
+        default: 4096,
+        type: 'integer ≥ 1 (bytes)',
+        extension: true,
+      }),
+      rate_limits: {
+        global: {
+          burst: positiveInt({
+            doc: 'Messages of one socket, of any event: how many may arrive at once.',
+            default: 10,
+            extension: true,
+          }),
+          refill_interval: positiveInt({
+            doc: 'Messages of one socket, of any event: one more is allowed after each such interval.',
+            default: 200,
+            type: 'integer ≥ 1 (ms)',
+            extension: true,
+          }),
+        },
+        auth: {
+          burst: positiveInt({
+            doc: '`auth` messages of one socket: how many may arrive at once.',
+            default: 2,
+            extension: true,
+          }),
+          refill_interval: positiveInt({
+            doc: '`auth` messages of one socket: one more is allowed after each such interval.',
+            default: 5000,
+            type: 'integer ≥ 1 (ms)',
+            extension: true,
+          }),
+        },
+        logs: {
+          burst: positiveInt({
+            doc: '`send logs` messages of one socket: how many may arrive at once.',
+            default: 2,
+            extension: true,
+          }),
+          refill_interval: positiveInt({
+            doc: '`send logs` messages of one socket: one more is allowed after each such interval.',
+            default: 5000,
+            type: 'integer ≥ 1 (ms)',
+            extension: true,
+          }),
+        },
+        command: {
+          burst: positiveInt({
+            doc: '`send command` messages of one socket: how many may arrive at once.',
+            default: 10,
+            extension: true,
+          }),
+          refill_interval: positiveInt({
+            doc: '`send command` messages of one socket: one more is allowed after each such interval.',
+            default: 1000,
+            type: 'integer ≥ 1 (ms)',
+            extension: true,
+          }),
+        },
+        other: {
+          burst: positiveInt({
+            doc: 'Other messages of one socket (`set state`, `send stats`): how many may arrive at once.',
+            default: 4,
+            extension: true,
+          }),
+          refill_interval: positiveInt({
+            doc: 'Other messages of one socket (`set state`, `send stats`): one more is allowed after each such interval.',
+            default: 1000,
+            type: 'integer ≥ 1 (ms)',
+            extension: true,
+          }),
+        },
+      },
+    },
     accept_tokens_without_scope: boolOrLearn({
       doc:
         'Panel-signed JWTs without a `scope` claim, as Panels older than 1.12 sign them. ' +
@@ -146,11 +232,28 @@ export const configSchema = {
       extension: true,
     }),
     activity_send_interval: int({
-      doc: 'How often queued activity is sent to the Panel.',
+      doc: 'How often queued activity is sent to the Panel (values below 1 count as 1).',
       default: 60,
       type: 'integer (seconds)',
     }),
-    activity_send_count: int({ doc: 'Activity entries sent per batch.', default: 100 }),
+    activity_send_count: int({
+      doc: 'Activity entries sent per batch (and merged SFTP entries per batch).',
+      default: 100,
+    }),
+    activity_max_rows: positiveInt({
+      doc:
+        'Activity entries kept on the node while they wait for the Panel (in `wings.db`). Once ' +
+        'full, new entries are dropped and logged, never older ones.',
+      default: 50_000,
+      extension: true,
+    }),
+    activity_max_rows_per_server: positiveInt({
+      doc:
+        "Activity entries of one server kept while they wait, so that one server's flood leaves " +
+        'room for the others.',
+      default: 10_000,
+      extension: true,
+    }),
     check_permissions_on_boot: bool({
       doc: "Fix the ownership of a server's files when it starts.",
       default: true,

@@ -73,6 +73,11 @@ export function uint(spec: Common & { readonly default: number }): Setting<numbe
   return { ...spec, format: 'wings-uint', type: spec.type ?? 'integer ≥ 0' }
 }
 
+/** An integer ≥ 1 (this daemon's own limits, where 0 would disable or divide by zero). */
+export function positiveInt(spec: Common & { readonly default: number }): Setting<number> {
+  return { ...spec, format: 'wings-positive-int', type: spec.type ?? 'integer ≥ 1' }
+}
+
 export function port(spec: Common & { readonly default: number }): Setting<number> {
   return { ...spec, format: 'wings-port', type: spec.type ?? 'port (0-65535)' }
 }
@@ -226,6 +231,12 @@ const FORMATS: Record<
   'wings-uint': {
     validate: (v) => {
       if (!Number.isSafeInteger(v) || (v as number) < 0) fail('must be a whole number ≥ 0')
+    },
+    coerce: toInteger,
+  },
+  'wings-positive-int': {
+    validate: (v) => {
+      if (!Number.isSafeInteger(v) || (v as number) < 1) fail('must be a whole number ≥ 1')
     },
     coerce: toInteger,
   },

@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { editConfig } from './edit-config.js'
 import { defaultConfig } from './load-config.js'
 import { redactConfig } from './redact-config.js'
+import { DEFAULT_RATES } from '../websocket/websocket-session.js'
 import {
+  activitySettings,
   apiListenOptions,
   daemonPaths,
   panelClientOptions,
   sftpListenOptions,
+  websocketLimits,
 } from './to-options.js'
 
 const config = editConfig(defaultConfig(), (c) => {
@@ -99,5 +102,33 @@ describe('editConfig', () => {
     expect(edited.allowed_mounts).toEqual(['/mnt'])
     expect(base.system.user.uid).toBe(0)
     expect(base.allowed_mounts).toEqual([])
+  })
+})
+
+describe('websocketLimits', () => {
+  it("defaults to the websocket's built-in limits", () => {
+    expect(websocketLimits(defaultConfig())).toEqual({
+      perServer: 30,
+      unauthenticated: 256,
+      maxFrameBytes: 4096,
+      rates: DEFAULT_RATES,
+    })
+  })
+})
+
+describe('activitySettings', () => {
+  it('reads the activity keys, an interval or a count below 1 counting as 1', () => {
+    const odd = editConfig(defaultConfig(), (c) => {
+      c.system.activity_send_interval = 0
+      c.system.activity_send_count = -5
+    })
+
+    expect(activitySettings(defaultConfig())).toEqual({
+      sendIntervalMs: 60_000,
+      sendCount: 100,
+      maxRows: 50_000,
+      maxRowsPerServer: 10_000,
+    })
+    expect(activitySettings(odd)).toMatchObject({ sendIntervalMs: 1000, sendCount: 1 })
   })
 })

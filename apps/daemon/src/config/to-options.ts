@@ -1,5 +1,8 @@
 import path from 'node:path'
 
+import type { ActivitySettings } from '@node/activity'
+
+import type { WebsocketLimits } from '../websocket/websocket-endpoint.js'
 import type { DaemonConfig } from './schema.js'
 
 /** What the Panel client needs (panel-remote-calls.md §1). */
@@ -110,5 +113,37 @@ export function sftpListenOptions(
     port: config.system.sftp.bind_port,
     readOnly: config.system.sftp.read_only,
     hostKeyFile: daemonPaths(config, cwd).sftpHostKey,
+  }
+}
+
+/** The `system.activity_*` keys; an interval or a count below 1 counts as 1. */
+export function activitySettings(config: DaemonConfig): ActivitySettings {
+  const system = config.system
+  return {
+    sendIntervalMs: Math.max(1, system.activity_send_interval) * 1000,
+    sendCount: Math.max(1, system.activity_send_count),
+    maxRows: system.activity_max_rows,
+    maxRowsPerServer: system.activity_max_rows_per_server,
+  }
+}
+
+/** `api.websocket`: the console websocket's limits (websocket.md §1, §2, §5). */
+export function websocketLimits(config: DaemonConfig): Partial<WebsocketLimits> {
+  const ws = config.api.websocket
+  const rate = (r: { burst: number; refill_interval: number }) => ({
+    burst: r.burst,
+    refillMs: r.refill_interval,
+  })
+  return {
+    perServer: ws.max_connections_per_server,
+    unauthenticated: ws.max_unauthenticated_connections,
+    maxFrameBytes: ws.max_frame_size,
+    rates: {
+      global: rate(ws.rate_limits.global),
+      auth: rate(ws.rate_limits.auth),
+      logs: rate(ws.rate_limits.logs),
+      command: rate(ws.rate_limits.command),
+      other: rate(ws.rate_limits.other),
+    },
   }
 }

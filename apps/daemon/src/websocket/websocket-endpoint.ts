@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 
+import type { ActivityRecorder } from '@node/activity'
 import type { Server, ServerEvent } from '@node/server-state'
 import { systemClock, type Clock, type Logger, type TokenVerifier } from '@node/shared-kernel'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -9,9 +10,11 @@ import { toGoJson } from '../http/go-json.js'
 import { SERVER_NOT_FOUND } from '../http/middleware/server-exists.js'
 import { encodeFrame, eventArgs } from './frames.js'
 import {
+  DEFAULT_RATES,
   WebsocketSession,
   type SessionSettings,
   type WebsocketActions,
+  type WebsocketRates,
 } from './websocket-session.js'
 
 export interface WebsocketSettings extends SessionSettings {
@@ -29,6 +32,10 @@ export interface WebsocketEndpointOptions {
   readonly logger: Logger
   readonly clock?: Clock
   readonly limits?: Partial<WebsocketLimits>
+  /** Takes the console commands and power actions of the sockets (behaviour §13). */
+  readonly activity?: ActivityRecorder
+  /** The client's address of an upgrade request (`api.trusted_proxies` applied); default the peer. */
+  readonly clientIp?: (req: IncomingMessage) => string
 }
 
 export interface WebsocketLimits {
@@ -42,6 +49,8 @@ export interface WebsocketLimits {
   readonly maxFrameBytes: number
   /** How often token expiry is checked (websocket.md §4.1: 30 s). */
   readonly expiryCheckMs: number
+  /** Inbound rate limits of each socket (websocket.md §5). */
+  readonly rates: WebsocketRates
 }
 
 const DEFAULT_LIMITS: WebsocketLimits = {
@@ -50,6 +59,7 @@ const DEFAULT_LIMITS: WebsocketLimits = {
   authTimeoutMs: 30_000,
   maxFrameBytes: 4096,
   expiryCheckMs: 30_000,
+  rates: DEFAULT_RATES,
 }
 const WS_PATH = /^\/api\/servers\/([^/]+)\/ws\/?$/
 const TOO_MANY = 'Too many open websocket connections.'
@@ -97,7 +107,8 @@ export class WebsocketEndpoint {
       return rejectUpgrade(socket, 400, { error: TOO_MANY })
     }
     if (!this.#originAllowed(req.headers.origin)) return rejectUpgrade(socket, 403, 'Forbidden')
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, server))
+    const ip = this.#o.clientIp?.(req) ?? req.socket.remoteAddress ?? ''
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, server, ip))
   }
 
   /** Closes every socket of a server (suspended, or its users were deauthorized). */
@@ -124,7 +135,7 @@ export class WebsocketEndpoint {
     return origin === remote || allowedOrigins.some((entry) => entry === '*' || entry === origin)
   }
 
-  #accept(ws: WebSocket, server: Server): void {
+  #accept(ws: WebSocket, server: Server, ip: string): void {
     const logger = server.logger.child({ component: 'websocket' })
     const session = new WebsocketSession({
       ws,
@@ -133,6 +144,9 @@ export class WebsocketEndpoint {
       actions: this.#o.actions,
       settings: this.#o.settings,
       expiryCheckMs: this.#limits.expiryCheckMs,
+      rates: this.#limits.rates,
+      activity: this.#o.activity,
+      ip,
       clock: this.#clock,
       logger,
       onAuthenticated: () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 
+import type { ActivityRecorder } from '@node/activity'
 import { isPowerAction, LOCK_BUSY_MESSAGE, type PowerAction } from '@node/power'
 import type { Server, ServerEvent } from '@node/server-state'
 import {
@@ -38,6 +39,12 @@ export interface WebsocketSessionOptions {
   readonly settings: () => SessionSettings
   /** websocket.md §4.1: 30 s. */
   readonly expiryCheckMs: number
+  /** The inbound rate limits; the defaults of websocket.md §5 when left out. */
+  readonly rates?: WebsocketRates
+  /** Takes `server:console.command` and `server:power.*` (behaviour §13). */
+  readonly activity?: ActivityRecorder | undefined
+  /** The client's address, for the activity log. */
+  readonly ip?: string
   readonly clock: Clock
   readonly logger: Logger
   /** Called once the first `auth` succeeded: the session starts receiving the server's events. */
@@ -55,6 +62,33 @@ const POWER_PERMISSIONS: Readonly<Record<PowerAction, string>> = {
   // The reference lets `control.stop` kill too.
   kill: 'control.stop',
 }
+/** One inbound bucket: `burst` events at once, one more every `refillMs`. */
+export interface WebsocketRate {
+  readonly burst: number
+  readonly refillMs: number
+}
+
+/** The inbound buckets of a socket (websocket.md §5). */
+export interface WebsocketRates {
+  /** Every message. */
+  readonly global: WebsocketRate
+  readonly auth: WebsocketRate
+  /** `send logs` */
+  readonly logs: WebsocketRate
+  /** `send command` */
+  readonly command: WebsocketRate
+  /** Every other event. */
+  readonly other: WebsocketRate
+}
+
+export const DEFAULT_RATES: WebsocketRates = {
+  global: { burst: 10, refillMs: 200 },
+  auth: { burst: 2, refillMs: 5000 },
+  logs: { burst: 2, refillMs: 5000 },
+  command: { burst: 10, refillMs: 1000 },
+  other: { burst: 4, refillMs: 1000 },
+}
+
 /** Outbound frames queued per socket; beyond it the oldest console line is dropped. */
 const QUEUE_LIMIT = 256
 /** Bytes the socket may hold unsent before the queue stops draining into it. */
@@ -102,12 +136,14 @@ export class WebsocketSession {
     this.#o = options
     this.server = options.server
     const clock = options.clock
+    const rates = options.rates ?? DEFAULT_RATES
+    const bucket = (rate: WebsocketRate) => new TokenBucket(rate.burst, rate.refillMs, clock)
     this.#buckets = {
-      global: new TokenBucket(10, 200, clock),
-      auth: new TokenBucket(2, 5000, clock),
-      logs: new TokenBucket(2, 5000, clock),
-      command: new TokenBucket(10, 1000, clock),
-      other: new TokenBucket(4, 1000, clock),
+      global: bucket(rates.global),
+      auth: bucket(rates.auth),
+      logs: bucket(rates.logs),
+      command: bucket(rates.command),
+      other: bucket(rates.other),
     }
   }
 
@@ -233,12 +269,24 @@ export class WebsocketSession {
       }
       throw err
     }
+    this.#record(`server:power.${action}`, {})
   }
 
   async #sendCommand(command: string): Promise<void> {
     if (!this.#has('control.console')) return
     if (this.server.state === 'offline') return
     await this.#o.actions.sendCommand(this.server, command)
+    this.#record('server:console.command', { command })
+  }
+
+  #record(event: string, metadata: Record<string, unknown>): void {
+    this.#o.activity?.record({
+      event,
+      server: this.server.uuid,
+      user: this.#claims?.userUuid ?? null,
+      ip: this.#o.ip ?? '',
+      metadata,
+    })
   }
 
   async #sendLogs(): Promise<void> {

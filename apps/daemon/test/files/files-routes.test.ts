@@ -242,9 +242,21 @@ describe('the file endpoints over HTTP', () => {
     })
     expect(up.status).toBe(200)
     expect(await up.text()).toBe('')
-    expect(h.uploads.map((u) => [u.file, u.directory, u.userUuid])).toEqual([
-      ['data.bin', '/uploads', USER_UUID],
-      ['second.txt', '/uploads', USER_UUID],
+    expect(h.uploads.map((u) => [u.event, u.server, u.user, u.ip, u.metadata])).toEqual([
+      [
+        'server:file.uploaded',
+        SERVER_UUID,
+        USER_UUID,
+        '127.0.0.1',
+        { file: 'data.bin', directory: '/uploads' },
+      ],
+      [
+        'server:file.uploaded',
+        SERVER_UUID,
+        USER_UUID,
+        '127.0.0.1',
+        { file: 'second.txt', directory: '/uploads' },
+      ],
     ])
     expect((await stat(path.join(h.root, 'uploads/data.bin'))).mode & 0o777).toBe(0o644)
 

@@ -5,6 +5,7 @@ import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 
+import type { ActivityEvent } from '@node/activity'
 import { Jail, type VolumeReserve } from '@node/filesystem-jail'
 import { JwtTokenVerifier } from '@node/jwt'
 import { Server } from '@node/server-state'
@@ -13,10 +14,7 @@ import { MemoryLogger } from '@node/shared-kernel/testing'
 import { createTempDir, type TempDir } from '@node/testkit'
 
 import { createHttpApp } from '../../src/http/app.js'
-import {
-  downloadUploadRoutes,
-  type UploadedFile,
-} from '../../src/http/routes/download-upload.routes.js'
+import { downloadUploadRoutes } from '../../src/http/routes/download-upload.routes.js'
 import { filesRoutes, type FileArchives } from '../../src/http/routes/files.routes.js'
 import { RemoteDownloads } from '../../src/files/pull/remote-downloads.js'
 
@@ -49,7 +47,7 @@ export class FilesHarness {
   readonly outside: string
   readonly jail: Jail
   readonly server: Server
-  readonly uploads: UploadedFile[]
+  readonly uploads: ActivityEvent[]
   readonly downloads: RemoteDownloads
   readonly #http: HttpServer
   readonly base: string
@@ -60,7 +58,7 @@ export class FilesHarness {
     server: Server
     http: HttpServer
     downloads: RemoteDownloads
-    uploads: UploadedFile[]
+    uploads: ActivityEvent[]
   }) {
     this.temp = init.temp
     this.root = path.join(init.temp.path, 'root')
@@ -94,7 +92,7 @@ export class FilesHarness {
       maxRedirects: 3,
     })
     const get = (uuid: string): Server | undefined => (uuid === SERVER_UUID ? server : undefined)
-    const uploads: UploadedFile[] = []
+    const uploads: ActivityEvent[] = []
     const app = createHttpApp({
       logger,
       settings: () => ({
@@ -110,7 +108,7 @@ export class FilesHarness {
           jailOf: () => jail,
           tokens: new JwtTokenVerifier({ nodeToken: () => NODE_TOKEN, bootedAt: 0 }),
           uploadLimitMiB: () => options.uploadLimitMiB ?? 1,
-          uploaded: (_server, upload) => uploads.push(upload),
+          activity: { record: (event) => uploads.push(event) },
           logger,
         }),
       ],

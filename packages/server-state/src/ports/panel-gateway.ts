@@ -30,6 +30,7 @@ export interface PanelGateway {
   setTransferStatus(uuid: string, successful: boolean, signal?: AbortSignal): Promise<void>
   /** Rejects with DeniedError for every 4xx: the Panel refused the credentials. */
   validateSftpCredentials(request: SftpAuthRequest, signal?: AbortSignal): Promise<SftpAuthResult>
+  /** Rejects with InvalidError when the Panel refuses the entries as invalid (400, 413, 422). */
   sendActivity(entries: readonly ActivityEntry[], signal?: AbortSignal): Promise<void>
 }
 

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises'
 import busboy, { type Busboy, type FileInfo } from 'busboy'
 import { Router, type Request } from 'express'
 
+import type { ActivityRecorder } from '@node/activity'
 import {
   isPlainName,
   jailFaultOf,
@@ -33,14 +34,6 @@ import { queryString } from './files.routes.js'
 const MIB = 1024 * 1024
 const FILE_MODE = 0o644
 
-/** What a finished upload reports, for the `server:file.uploaded` activity (http-api §10.3). */
-export interface UploadedFile {
-  readonly file: string
-  readonly directory: string
-  readonly userUuid: string
-  readonly ip: string
-}
-
 /** What the signed download and upload routes need; wired in the composition root. */
 export interface DownloadUploadApi<S> {
   get(uuid: string): S | undefined
@@ -48,8 +41,8 @@ export interface DownloadUploadApi<S> {
   readonly tokens: TokenVerifier
   /** `api.upload_limit` in MiB, read on every upload. */
   uploadLimitMiB(): number
-  /** Called once per file written. */
-  uploaded?(server: S, upload: UploadedFile): void
+  /** Takes `server:file.uploaded`, once per file written (http-api §10.3). */
+  readonly activity?: ActivityRecorder
   readonly logger: Logger
 }
 
@@ -92,7 +85,13 @@ export function downloadUploadRoutes<S>(api: DownloadUploadApi<S>): Router {
     const limitMiB = api.uploadLimitMiB()
     const written = await receiveFiles(req, api.jailOf(server), directory, limitMiB * MIB, limitMiB)
     for (const file of written) {
-      api.uploaded?.(server, { file, directory, userUuid: claims.userUuid, ip: req.ip ?? '' })
+      api.activity?.record({
+        event: 'server:file.uploaded',
+        server: claims.serverUuid,
+        user: claims.userUuid,
+        ip: req.ip ?? '',
+        metadata: { file, directory },
+      })
     }
     res.status(200).end()
   })

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 
-import { stringify } from 'yaml'
+import { parse, stringify } from 'yaml'
 
 import { startPanelSim, type PanelSim } from '@node/panel-sim'
 import { createTempDir, type TempDir } from '@node/testkit'
@@ -27,6 +27,11 @@ export interface TestNodeOptions {
   readonly cli?: CliOptions
 }
 
+/** config.yml as parsed: nested maps. */
+export interface ConfigTree {
+  [key: string]: ConfigTree | string | number | boolean | null | unknown[]
+}
+
 export interface TestNode extends AsyncDisposable {
   readonly sim: PanelSim
   readonly daemon: DaemonProcess
@@ -39,8 +44,8 @@ export interface TestNode extends AsyncDisposable {
     route: string,
     options?: { body?: string; token?: string | null; headers?: Record<string, string> },
   ): Promise<Response>
-  /** Restarts the daemon process on the same configuration. */
-  restart(kind?: 'stop' | 'kill'): Promise<DaemonProcess>
+  /** Restarts the daemon process; `edit`, when given, changes the parsed config.yml meanwhile. */
+  restart(kind?: 'stop' | 'kill', edit?: (config: ConfigTree) => void): Promise<DaemonProcess>
 }
 
 /**
@@ -80,6 +85,8 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       backup_directory: path.join(dir.path, 'backups'),
       tmp_directory: path.join(dir.path, 'tmp'),
       environment: options.environment ?? 'process',
+      // The daemon would write /etc/logrotate.d/wings on the machine that runs the tests.
+      enable_log_rotate: false,
     },
     remote_query: { boot_servers_per_page: options.perPage ?? 50 },
     ...options.config,
@@ -110,8 +117,13 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       if (bearer !== null) headers['Authorization'] = `Bearer ${bearer}`
       return fetch(`${daemonUrl}${route}`, { method, headers, body: request.body ?? null })
     },
-    async restart(kind = 'stop') {
+    async restart(kind = 'stop', edit) {
       await (kind === 'stop' ? daemon.stop() : daemon.kill())
+      if (edit !== undefined) {
+        const current = parse(await readFile(configPath, 'utf8')) as ConfigTree
+        edit(current)
+        await writeFile(configPath, stringify(current), { mode: 0o600 })
+      }
       daemon = await launch()
       return daemon
     },

@@ -1,0 +1,2 @@
+export { describeActivityStoreContract } from './activity-store-contract.js'
+export { InMemoryActivityStore } from './in-memory-activity-store.js'
