@@ -3,6 +3,11 @@ export {
   type ServerConfigurationOverrides,
 } from './build-server-configuration.js'
 export {
+  InMemoryEnvironment,
+  InMemoryEnvironmentFactory,
+  type InMemoryEnvironmentCall,
+} from './in-memory-environment.js'
+export {
   DEFAULT_INSTALLATION_SCRIPT,
   InMemoryPanelGateway,
   type FakeSftpUser,

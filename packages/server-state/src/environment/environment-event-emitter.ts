@@ -1,11 +1,15 @@
+import type { Logger } from '@node/shared-kernel'
+
 import type {
   EnvironmentEventName,
   EnvironmentEvents,
   EnvironmentListener,
-} from '@node/server-state'
-import type { Logger } from '@node/shared-kernel'
+} from '../ports/environment.js'
 
-/** The `subscribe` side of an Environment: synchronous delivery, a throwing listener is logged. */
+/**
+ * The `subscribe` side of an Environment, for adapters: synchronous delivery, a throwing listener
+ * is logged.
+ */
 export class EnvironmentEventEmitter {
   readonly #listeners = new Map<EnvironmentEventName, Set<(payload: never) => void>>()
   readonly #logger: Logger
