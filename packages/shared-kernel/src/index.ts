@@ -17,6 +17,7 @@ export {
 export { nullLogger } from './null-logger.js'
 export { systemClock, type Clock } from './ports/clock.js'
 export type { LogFields, Logger } from './ports/logger.js'
+export type { TokenDenyList } from './ports/token-deny-list.js'
 export {
   InvalidTokenError,
   isInvalidTokenError,
