@@ -1,5 +1,8 @@
 import path from 'node:path'
 
+import { configValueResolverFrom } from '@node/config-files'
+import type { ServersSettings } from '@node/servers'
+
 import type { DaemonConfig } from './schema.js'
 
 /** What the Panel client needs (panel-remote-calls.md §1). */
@@ -110,5 +113,30 @@ export function sftpListenOptions(
     port: config.system.sftp.bind_port,
     readOnly: config.system.sftp.read_only,
     hostKeyFile: daemonPaths(config, cwd).sftpHostKey,
+  }
+}
+
+/** What the server use cases read (@node/servers), derived once per configuration. */
+export function serversSettings(config: DaemonConfig): ServersSettings {
+  const { system } = config
+  return {
+    timezone: system.timezone,
+    user: { uid: system.user.uid, gid: system.user.gid },
+    fixPermissionsOnStart: system.check_permissions_on_boot,
+    diskCheckIntervalMs: system.disk_check_interval * 1000,
+    bootServersPerPage: config.remote_query.boot_servers_per_page,
+    power: {
+      appName: config.app_name,
+      crashDetection: {
+        enabled: system.crash_detection.enabled,
+        detectCleanExitAsCrash: system.crash_detection.detect_clean_exit_as_crash,
+        timeoutSeconds: system.crash_detection.timeout,
+      },
+      throttle: {
+        lines: config.throttles.lines,
+        intervalMs: config.throttles.line_reset_interval,
+      },
+    },
+    configValues: configValueResolverFrom(config),
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 
+import type { WebsocketTokenPolicy } from '@node/jwt'
 import type { Server, ServerEvent } from '@node/server-state'
 import { systemClock, type Clock, type Logger, type TokenVerifier } from '@node/shared-kernel'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -24,6 +25,7 @@ export interface WebsocketSettings extends SessionSettings {
 export interface WebsocketEndpointOptions {
   readonly server: (uuid: string) => Server | undefined
   readonly tokens: TokenVerifier
+  readonly policy: WebsocketTokenPolicy
   readonly actions: WebsocketActions
   readonly settings: () => WebsocketSettings
   readonly logger: Logger
@@ -130,6 +132,7 @@ export class WebsocketEndpoint {
       ws,
       server,
       tokens: this.#o.tokens,
+      policy: this.#o.policy,
       actions: this.#o.actions,
       settings: this.#o.settings,
       expiryCheckMs: this.#limits.expiryCheckMs,

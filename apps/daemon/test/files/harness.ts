@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 
 import { Jail, type VolumeReserve } from '@node/filesystem-jail'
-import { JwtTokenVerifier } from '@node/jwt'
+import { BoundedTokenDenyList, JwtTokenVerifier } from '@node/jwt'
 import { Server } from '@node/server-state'
 import { buildServerConfiguration } from '@node/server-state/testing'
 import { MemoryLogger } from '@node/shared-kernel/testing'
@@ -108,7 +108,10 @@ export class FilesHarness {
         downloadUploadRoutes<Server>({
           get,
           jailOf: () => jail,
-          tokens: new JwtTokenVerifier({ nodeToken: () => NODE_TOKEN, bootedAt: 0 }),
+          tokens: new JwtTokenVerifier({
+            nodeToken: () => NODE_TOKEN,
+            denyList: new BoundedTokenDenyList({ bootedAt: 0 }),
+          }),
           uploadLimitMiB: () => options.uploadLimitMiB ?? 1,
           uploaded: (_server, upload) => uploads.push(upload),
           logger,

@@ -127,13 +127,9 @@ export class RemoteDownloads {
     if (download?.serverKey === serverKey) download.cancel()
   }
 
+  /** Every download of the server stops (it is being deleted: http-api §6.2 step 4). */
   cancelAll(serverKey: string): void {
     for (const download of this.list(serverKey)) download.cancel()
-  }
-
-  /** A ServerLifecycleHooks `destroy`: a deleted server's downloads stop (`addHooks(downloads)`). */
-  destroy(server: { readonly uuid: string }): void {
-    this.cancelAll(server.uuid)
   }
 
   async #run(download: RemoteDownload, jail: Jail, request: PullRequest): Promise<PullResult> {

@@ -9,7 +9,7 @@ const DISK_LIMIT_STOP_MS = 60_000
  * figure starts a walk) is compared with the limit. Once per start, a server over it gets the
  * notice and is stopped. Returns the function that stops watching.
  */
-export function watchDiskLimit(runtime: ServerRuntime, jail: () => Jail | undefined): () => void {
+export function watchDiskLimit(runtime: ServerRuntime, jail: Jail): () => void {
   const server = runtime.server
   let stoppedThisRun = false
   const unsubscribe = [
@@ -17,12 +17,11 @@ export function watchDiskLimit(runtime: ServerRuntime, jail: () => Jail | undefi
       if (state === 'starting') stoppedThisRun = false
     }),
     server.events.subscribe('stats', () => {
-      const current = jail()
-      if (stoppedThisRun || current === undefined) return
+      if (stoppedThisRun) return
       if (server.state !== 'running' && server.state !== 'starting') return
-      const limit = current.quota.limitBytes
-      void current.diskUsage('stale-ok')
-      if (limit === 0 || current.quota.usage.current <= limit) return
+      const limit = jail.quota.limitBytes
+      void jail.diskUsage('stale-ok')
+      if (limit === 0 || jail.quota.usage.current <= limit) return
       stoppedThisRun = true
       runtime.notice(NOTICES.diskExceeded)
       runtime.stopWithin(DISK_LIMIT_STOP_MS, true).catch((err: unknown) => {

@@ -6,11 +6,10 @@ import { ProcessEnvironmentFactory } from '@node/environment-process'
 import { Jail } from '@node/filesystem-jail'
 import { formatNotice, NOTICES, ServerRuntime } from '@node/power'
 import { environmentSettingsOf, Server } from '@node/server-state'
+import { watchDiskLimit } from '@node/servers'
 import { buildServerConfiguration } from '@node/server-state/testing'
 import { createTempDir, FAKE_GAME_SERVER, type TempDir } from '@node/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-
-import { watchDiskLimit } from '../../src/composition/disk-limiter.js'
 
 // Behaviour §8.3: a running server that writes past its disk limit is stopped, with the notice,
 // once per start. Real child process, real jail, real disk walk.
@@ -48,7 +47,7 @@ async function runningServer(limitBytes: number) {
     preflight: { sync: () => Promise.resolve(), environmentSettings: settings },
   })
   const jail = await Jail.open(root, { diskLimitBytes: limitBytes, diskCheckIntervalMs: 50 })
-  const unwatch = watchDiskLimit(runtime, () => jail)
+  const unwatch = watchDiskLimit(runtime, jail)
   cleanup.push(async () => {
     unwatch()
     // Through the runtime: killing the process behind its back is a crash it would restart.
