@@ -82,16 +82,17 @@ async function inMemoryContainer() {
 describe('createContainer', () => {
   it('resolves every token, and building what startDaemon resolves builds each of them', async () => {
     const { c } = await inMemoryContainer()
+    const tokens: [string, InjectionToken<unknown>][] = Object.entries(Tokens)
     const resolved = new Set<InjectionToken<unknown>>()
-    for (const token of Object.values(Tokens)) {
+    for (const [, token] of tokens) {
       c.afterResolution(token, () => void resolved.add(token), { frequency: 'Always' })
     }
 
-    for (const token of ROOT_TOKENS) c.resolve(token)
+    for (const token of ROOT_TOKENS as readonly InjectionToken<unknown>[]) c.resolve(token)
 
-    const unresolved = Object.entries(Tokens).filter(([, token]) => !resolved.has(token))
+    const unresolved = tokens.filter(([, token]) => !resolved.has(token))
     expect(unresolved.map(([name]) => name)).toEqual([])
-    for (const [name, token] of Object.entries(Tokens)) {
+    for (const [name, token] of tokens) {
       if (token === Tokens.Docker) expect(c.resolve(token)).toBeUndefined()
       else expect(c.resolve(token), name).toBeDefined()
     }

@@ -8,7 +8,7 @@ import { Server, type EnvironmentFactory } from '@node/server-state'
 import { buildServerConfiguration, InMemoryPanelGateway } from '@node/server-state/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { INSTALL_MESSAGES, Installer } from '../src/index.js'
+import { INSTALL_MESSAGES, Installer } from '@node/installer'
 
 /** Settings for a handle on a server's installer runtime (only its existence is asked). */
 function installerSettingsOf() {

@@ -12,7 +12,7 @@ import { buildServerConfiguration } from '@node/server-state/testing'
 import { FAKE_GAME_SERVER_DONE } from '@node/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { formatNotice, NOTICES, ServerRuntime, type PowerSettings } from '../src/index.js'
+import { formatNotice, NOTICES, ServerRuntime, type PowerSettings } from '@node/power'
 
 export interface PowerSuiteHooks {
   /** The startup command that runs the fake game server in this runtime. */
