@@ -11,7 +11,6 @@ export {
   TimeoutError,
   TooLargeError,
   UnauthorizedError,
-  type DaemonErrorOptions,
   type ErrorCode,
 } from './errors.js'
 export { nullLogger } from './null-logger.js'
