@@ -15,4 +15,8 @@ export {
   type PanelGatewayMethod,
 } from './in-memory-panel-gateway.js'
 export { InMemoryStateStore } from './in-memory-state-store.js'
+export {
+  describePanelGatewayContract,
+  type PanelGatewayContractSubject,
+} from './panel-gateway-contract.js'
 export { describeStateStoreContract } from './state-store-contract.js'
