@@ -78,7 +78,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
 }
 
 /** The rejection of `promise`; fails the test when it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     (value) => {
       throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)

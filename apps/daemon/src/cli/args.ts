@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { DEFAULT_CONFIG_PATH } from '../config/schema.js'
 
 /** Flags every command takes (Wings' persistent flags). */
-export interface CommonArgs {
+interface CommonArgs {
   /** `--config`, as given (loadConfig resolves it against the working directory). */
   readonly config: string
   /** `--debug`: debug logging for this run, not written to the file. */

@@ -1,5 +1,5 @@
 import { jailFaultOf } from '@node/filesystem-jail'
-import { BadRequestError, InvalidError, type NotFoundError } from '@node/shared-kernel'
+import type { NotFoundError } from '@node/shared-kernel'
 
 import { FileNotFoundError } from '../http/captured-errors.js'
 
@@ -47,14 +47,6 @@ export function fileNotFound(): NotFoundError {
 
 export function isNotFound(error: unknown): boolean {
   return jailFaultOf(error)?.reason === 'not_found'
-}
-
-export function unprocessable(message: string): InvalidError {
-  return new InvalidError(message)
-}
-
-export function badRequest(message: string): BadRequestError {
-  return new BadRequestError(message)
 }
 
 /** An octal mode string of http-api §7.10 (`"755"`, `"0644"`), or undefined when unparsable. */

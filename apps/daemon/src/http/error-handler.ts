@@ -13,8 +13,7 @@ import {
 import { sendJson } from './go-json.js'
 import { requestIdOf } from './middleware/request-id.js'
 
-export { GENERIC_ERROR }
-export const CLIENT_ABORTED = 'Request aborted by client.'
+const CLIENT_ABORTED = 'Request aborted by client.'
 
 // The one place where core errors become HTTP. Statuses follow spec/ (which follows Wings, e.g.
 // 400 rather than 413 for an oversized upload or a full disk), not HTTP textbook choices.
@@ -29,10 +28,6 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID: 422,
   NOT_RUNNING: 502,
   TIMEOUT: 504,
-}
-
-export function statusOf(code: ErrorCode): number {
-  return STATUS[code]
 }
 
 /** Maps a thrown error to the spec's `{ error, request_id? }` envelope (http-api §3). */

@@ -15,7 +15,7 @@ import {
   type WebsocketActions,
 } from './websocket-session.js'
 
-export interface WebsocketSettings extends SessionSettings {
+interface WebsocketSettings extends SessionSettings {
   /** `remote`: the Panel's URL, the default allowed origin. */
   readonly remote: string
   /** `allowed_origins` (`*` allows any). */

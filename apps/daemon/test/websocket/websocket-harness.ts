@@ -11,10 +11,10 @@ import { WebSocket } from 'ws'
 
 import { WebsocketEndpoint, type WebsocketLimits } from '../../src/websocket/websocket-endpoint.js'
 
-export const REMOTE = 'https://panel.example.com'
+const REMOTE = 'https://panel.example.com'
 
 /** Real time, moved forward by `advance` (the verifier and the sessions read the same clock). */
-export class OffsetClock implements Clock {
+class OffsetClock implements Clock {
   offsetMs = 0
   now(): number {
     return Date.now() + this.offsetMs
@@ -29,7 +29,7 @@ export class OffsetClock implements Clock {
 }
 
 /** What the sockets asked the server to do. */
-export class RecordedActions {
+class RecordedActions {
   readonly power: PowerAction[] = []
   readonly commands: string[] = []
   running = false

@@ -11,7 +11,7 @@ import { nullLogger, type Logger } from '@node/shared-kernel'
 
 import { guardedLookupWith, InternalDestinationError, isInternalAddress } from './address-guard.js'
 
-export const PULL_USER_AGENT = 'Pterodactyl Panel (https://pterodactyl.io)'
+const PULL_USER_AGENT = 'Pterodactyl Panel (https://pterodactyl.io)'
 export const MAX_DOWNLOADS_PER_SERVER = 3
 const DEFAULT_MAX_REDIRECTS = 10
 const DEFAULT_TIMEOUT_MS = 12 * 60 * 60 * 1000
@@ -215,7 +215,7 @@ export function checkedUrl(url: URL): URL {
 
 /** The written file's base name: the header's, the client's, else the last segment of the URL
  * finally fetched (after redirects). */
-export function targetName(
+function targetName(
   request: PullRequest,
   response: IncomingMessage,
   finalUrl: URL = request.url,
@@ -231,7 +231,7 @@ export function targetName(
   return base
 }
 
-export function dispositionName(header: string | undefined): string | undefined {
+function dispositionName(header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
   if (extended) return decodeSegment(extended[1]!.trim())

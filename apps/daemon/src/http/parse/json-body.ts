@@ -4,10 +4,10 @@ import { BadRequestError } from '@node/shared-kernel'
 
 import { BodyTooLargeError, MalformedBodyError } from '../captured-errors.js'
 
-export const NOT_PARSABLE =
+const NOT_PARSABLE =
   'The data passed in the request was not in a parsable format. Please try again.'
 /** Our own cap: the reference reads JSON bodies without limit (docs/compatibility.md). */
-export const JSON_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+const JSON_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 
 /**
  * Reads and parses a JSON request body with the reference's error semantics (http-api §3): an empty

@@ -8,7 +8,7 @@ import { asObject, optionalBoolean, optionalStringArray, requiredString } from '
 import { readJsonBody } from '../parse/json-body.js'
 import { abortedWhenClientLeaves } from '../request-signal.js'
 
-export const NOT_VALIDATED = 'The data provided in the request could not be validated.'
+const NOT_VALIDATED = 'The data provided in the request could not be validated.'
 
 // A lower-case RFC 4122 version 4 UUID, as the reference's binding requires (http-api §5.4).
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
