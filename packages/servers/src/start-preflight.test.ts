@@ -1,3 +1,6 @@
+import { chown, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+
 import { configValueResolverFrom } from '@node/config-files'
 import { formatNotice, NOTICES } from '@node/power'
 import { buildServerConfiguration } from '@node/server-state/testing'
@@ -28,6 +31,25 @@ async function serverWith(overrides: Parameters<typeof buildServerConfiguration>
 }
 
 describe('startPreflight', () => {
+  it('hands every file to the server user before a start when fixPermissionsOnStart is set', async () => {
+    for (const fix of [true, false]) {
+      t = await createTestServers({
+        configurations: [buildServerConfiguration(UUID)],
+        settings: { fixPermissionsOnStart: fix, user: { uid: 988, gid: 988 } },
+      })
+      await t.servers.load()
+      const file = path.join(t.dataDirectory, UUID, 'made-by-root.txt')
+      await writeFile(file, 'x')
+      await chown(file, 0, 0)
+
+      await t.servers.get(UUID)!.runtime.power('start')
+
+      expect((await stat(file)).uid).toBe(fix ? 988 : 0)
+      await t[Symbol.asyncDispose]()
+      t = undefined
+    }
+  })
+
   it('refuses to start a server over its disk limit, after the notice', async () => {
     const { t, hosted, lines } = await serverWith({
       settings: { build: { ...base.settings.build, diskSpace: 1 } },
