@@ -3,31 +3,17 @@ import js from '@eslint/js'
 import importX from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
 
-/** Core packages: domain rules only. They may not import adapters, apps or frameworks. */
-const CORE_PACKAGES = [
-  'shared-kernel',
-  'server-state',
-  'power',
-  'filesystem-jail',
-  'backup',
-  'transfer',
-  'installer',
-  'config-files',
-  'activity',
-]
-const FORBIDDEN_IN_CORE = [
-  'express',
-  'dockerode',
-  'ws',
-  'ssh2',
-  'winston',
-  'convict',
-  'tsyringe',
-  'node:child_process',
-  'child_process',
-  'node:net',
-  'net',
-]
+import {
+  ADAPTERS,
+  CORE_PACKAGES,
+  FORBIDDEN_NODE_MODULES,
+  FRAMEWORKS,
+  TEST_INFRASTRUCTURE,
+} from './scripts/workspace-rules.mjs'
+
+const RULE = 'Core packages import no adapter, app or framework (ARCHITECTURE.md).'
+const exact = (names) => names.filter((name) => !name.endsWith('*'))
+const patterns = (names) => names.filter((name) => name.endsWith('*'))
 
 export default tseslint.config(
   {
@@ -53,30 +39,37 @@ export default tseslint.config(
   },
   {
     files: CORE_PACKAGES.map((name) => `packages/${name}/src/**/*.ts`),
+    ignores: CORE_PACKAGES.map((name) => `packages/${name}/src/**/*.test.ts`),
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: FORBIDDEN_IN_CORE.map((name) => ({
+          paths: [...exact(FRAMEWORKS), ...FORBIDDEN_NODE_MODULES].map((name) => ({
             name,
-            message: 'Core packages import no adapter, app or framework (ARCHITECTURE.md).',
+            message: RULE,
           })),
           patterns: [
             {
-              group: ['@aws-sdk/*', '@node/environment-*', '@node/storage-*', '@node/panel-client'],
-              message: 'Core packages import no adapter, app or framework (ARCHITECTURE.md).',
-            },
-            {
-              group: [
-                '@node/jwt',
-                '@node/sftp',
-                '@node/daemon',
-                '@node/panel-sim',
-                '@node/testkit',
-              ],
-              message: 'Core packages import no adapter, app or framework (ARCHITECTURE.md).',
+              group: [...patterns(FRAMEWORKS), ...ADAPTERS, ...TEST_INFRASTRUCTURE],
+              message: RULE,
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // A core package's tests run on its own fakes and real Node, never on an adapter.
+    files: CORE_PACKAGES.flatMap((name) => [
+      `packages/${name}/src/**/*.test.ts`,
+      `packages/${name}/test/**/*.ts`,
+    ]),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: exact(FRAMEWORKS).map((name) => ({ name, message: RULE })),
+          patterns: [{ group: [...patterns(FRAMEWORKS), ...ADAPTERS], message: RULE }],
         },
       ],
     },

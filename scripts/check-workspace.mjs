@@ -5,20 +5,18 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 
+import {
+  ADAPTERS,
+  CORE_PACKAGES,
+  FRAMEWORKS,
+  matchesAny,
+  TEST_INFRASTRUCTURE,
+} from './workspace-rules.mjs'
+
 const root = path.resolve(import.meta.dirname, '..')
-const CORE = new Set([
-  'shared-kernel',
-  'server-state',
-  'power',
-  'filesystem-jail',
-  'backup',
-  'transfer',
-  'installer',
-  'activity',
-])
-const FRAMEWORKS = /^(express|dockerode|ws|ssh2|winston|convict|tsyringe|@aws-sdk\/.*)$/
-const ADAPTERS =
-  /^@node\/(environment-.*|storage-.*|panel-client|jwt|sftp|daemon|panel-sim|testkit)$/
+const CORE = new Set(CORE_PACKAGES)
+const forbiddenInCore = (dep) =>
+  matchesAny(dep, FRAMEWORKS) || matchesAny(dep, ADAPTERS) || matchesAny(dep, TEST_INFRASTRUCTURE)
 
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'))
 const problems = []
@@ -61,7 +59,7 @@ for (const group of ['packages', 'apps']) {
     }
     if (group === 'packages' && CORE.has(name)) {
       for (const dep of deps) {
-        if (FRAMEWORKS.test(dep) || ADAPTERS.test(dep)) {
+        if (forbiddenInCore(dep)) {
           problems.push(
             `${where}: core package depends on ${dep} (ARCHITECTURE.md dependency rule)`,
           )

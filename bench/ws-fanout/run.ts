@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-import { JwtTokenVerifier } from '@node/jwt'
+import { BoundedTokenDenyList, JwtTokenVerifier, WebsocketTokenPolicy } from '@node/jwt'
 import { Server } from '@node/server-state'
 import { buildServerConfiguration } from '@node/server-state/testing'
 import jwt from 'jsonwebtoken'
@@ -54,13 +54,15 @@ async function clients(url: string, n: number, onOpen?: (ws: WebSocket) => Promi
 async function daemonRun(n: number): Promise<{ rate: number; rss: number }> {
   const uuid = randomUUID()
   const server = new Server({ configuration: buildServerConfiguration(uuid) })
-  const tokens = new JwtTokenVerifier({
-    nodeToken: () => NODE_TOKEN,
-    bootedAt: Date.now() - 60_000,
-  })
+  const denyList = new BoundedTokenDenyList({ bootedAt: Date.now() - 60_000 })
+  const tokens = new JwtTokenVerifier({ nodeToken: () => NODE_TOKEN, denyList })
   const endpoint = new WebsocketEndpoint({
     server: (id) => (id === uuid ? server : undefined),
     tokens,
+    policy: new WebsocketTokenPolicy({
+      denyList,
+      acceptsScopeless: () => tokens.acceptsScopeless(),
+    }),
     limits: { perServer: n + 1 },
     actions: {
       power: () => Promise.resolve(),

@@ -7,7 +7,7 @@ import type { ApiKeyRecord, NodeRecord } from './records.js'
 import { PanelError } from './panel-error.js'
 
 /** Laravel's `$request->bearerToken()`: what follows the last `Bearer `, up to a comma. */
-export function bearerToken(headers: IncomingHttpHeaders): string | null {
+function bearerToken(headers: IncomingHttpHeaders): string | null {
   const header = headers.authorization ?? ''
   const position = header.lastIndexOf('Bearer ')
   if (position === -1) return null

@@ -516,7 +516,7 @@ function withPanelView(
 }
 
 /** `http_build_query(..., PHP_QUERY_RFC3986)`: every byte but `A-Za-z0-9-_.~` percent-encoded. */
-export function rfc3986Query(query: Readonly<Record<string, string>>): string {
+function rfc3986Query(query: Readonly<Record<string, string>>): string {
   const encode = (s: string) =>
     encodeURIComponent(s).replace(
       /[!'()*]/g,

@@ -47,7 +47,7 @@ export interface UserRecord {
   sshKeyFingerprints: string[]
 }
 
-export interface EggVariableRecord {
+interface EggVariableRecord {
   envVariable: string
   defaultValue: string | null
 }
@@ -85,13 +85,13 @@ export interface AllocationRecord {
   serverId: number | null
 }
 
-export interface MountRecord {
+interface MountRecord {
   source: string
   target: string
   readOnly: boolean
 }
 
-export interface SubuserRecord {
+interface SubuserRecord {
   userId: number
   permissions: string[]
 }

@@ -219,7 +219,7 @@ export function userPermissions(s: ServerRecord, user: UserRecord): string[] {
 }
 
 /** Server::validateCurrentState: the 409 text, or null when the server is usable. */
-export function stateConflict(state: PanelState, s: ServerRecord): string | null {
+function stateConflict(state: PanelState, s: ServerRecord): string | null {
   if (s.status === 'suspended')
     return 'This server is currently suspended and the functionality requested is unavailable.'
   if (state.node(s.nodeId).maintenanceMode) {

@@ -32,7 +32,7 @@ export interface SimResponse {
   readonly headers?: Readonly<Record<string, string>>
 }
 
-export type RouteAuth = 'daemon' | 'application' | 'none'
+type RouteAuth = 'daemon' | 'application' | 'none'
 
 export interface Route {
   readonly methods: readonly string[]

@@ -26,10 +26,7 @@ export function serverConfiguration(
 }
 
 /** The server's environment in the Panel's order: egg variables, then the Panel's own keys. */
-export function serverEnvironment(
-  state: PanelState,
-  server: ServerRecord,
-): Record<string, EnvValue> {
+function serverEnvironment(state: PanelState, server: ServerRecord): Record<string, EnvValue> {
   const egg = state.egg(server.eggId)
   const env: Record<string, EnvValue> = {}
   for (const variable of egg.variables) {
@@ -91,7 +88,7 @@ function allocationMappings(
 }
 
 /** The Panel's `inherit_*` accessors: the egg's own value, else its "copy settings from" parent's. */
-export function inherited<
+function inherited<
   K extends 'configStartup' | 'configStop' | 'configFiles' | 'configLogs' | 'fileDenylist',
 >(state: PanelState, egg: EggRecord, field: K): EggRecord[K] {
   if (egg[field] !== null || egg.configFrom === null) return egg[field]

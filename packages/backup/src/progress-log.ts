@@ -1,7 +1,7 @@
 import type { Clock, LogFields, Logger } from '@node/shared-kernel'
 
 /** Default spacing of progress lines in the daemon's log. */
-export const DEFAULT_PROGRESS_LOG_INTERVAL_MS = 5000
+const DEFAULT_PROGRESS_LOG_INTERVAL_MS = 5000
 
 /**
  * Writes `message` with the fields `read()` gives to the log every `intervalMs` until the

@@ -23,7 +23,7 @@ const CONFIG_PLACEHOLDERS = new RegExp(CONFIG_PLACEHOLDER.source, 'g')
 const REFUSED_PATHS = new Set(['token', 'token_id'])
 
 /** The text of any JSON value as the reference prints it: strings raw, `null` as `<nil>`. */
-export function replacementText(value: unknown): string {
+function replacementText(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === null) return '<nil>'
   if (typeof value === 'boolean' || typeof value === 'number') return String(value)

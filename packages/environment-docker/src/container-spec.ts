@@ -17,7 +17,7 @@ import type {
 } from './docker-environment-options.js'
 
 /** Where the server's files appear inside its container. */
-export const SERVER_ROOT_IN_CONTAINER = '/home/container'
+const SERVER_ROOT_IN_CONTAINER = '/home/container'
 
 // Capabilities Wings drops from every server container (behaviour §6.3).
 const DROPPED_CAPABILITIES = [

@@ -1,6 +1,9 @@
 import type { Duplex, Readable } from 'node:stream'
 
 import {
+  ConsoleLineSplitter,
+  EnvironmentEventEmitter,
+  MAX_CONSOLE_LINE_LENGTH,
   ZERO_RESOURCE_SAMPLE,
   type Environment,
   type EnvironmentEventName,
@@ -13,7 +16,6 @@ import {
 import { ConflictError, NotRunningError, TimeoutError, type Logger } from '@node/shared-kernel'
 import type Docker from 'dockerode'
 
-import { MAX_CONSOLE_LINE_LENGTH, ConsoleLineSplitter } from './console-line-splitter.js'
 import { splitLog } from './split-log.js'
 import {
   containerResources,
@@ -24,7 +26,6 @@ import {
 import type { DockerHost } from './docker-host.js'
 import { anySignal, dockerReason, isDockerStatus } from './docker-errors.js'
 import { resourceSampleOf, uptimeIncrement, type DockerStatsSample } from './docker-stats.js'
-import { EnvironmentEventEmitter } from './environment-event-emitter.js'
 import { stopActionOf, type StopAction } from './stop-signal.js'
 
 // Docker's rule for container names; it also keeps ids from escaping the data directory.

@@ -1,4 +1,4 @@
-import { MAX_CONSOLE_LINE_LENGTH } from './console-line-splitter.js'
+import { MAX_CONSOLE_LINE_LENGTH } from '@node/server-state'
 
 /** A TTY log as lines: split on `\n`, a trailing `\r` removed, long lines cut. */
 export function splitLog(text: string): string[] {

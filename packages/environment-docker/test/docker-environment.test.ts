@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { createSocket } from 'node:dgram'
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,82 +15,40 @@ import {
   TEST_IMAGE,
   type FakeServerSettingsOptions,
 } from '@node/testkit'
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 import { DockerEnvironmentFactory, type DockerEnvironment } from '../src/index.js'
+import { createDockerTestBed, type DockerTestBed, type TestNetwork } from '../src/testing/index.js'
 
-const PREFIX = 'ndtest-env-'
-const UID = 988
-const docker = new Docker({ socketPath: '/var/run/docker.sock' })
-// A network of its own, so these tests never touch pterodactyl_nw; ports are published on
-// 127.0.0.1 (the interface), never reached through the bridge.
-const NETWORK = {
-  name: `${PREFIX}nw`,
-  networkMode: `${PREFIX}nw`,
-  bridgeName: 'ndtest-env0',
-  interface: '127.0.0.1',
-  dns: [],
-  v4: { subnet: '172.31.251.0/24', gateway: '172.31.251.1' },
-  v6: { subnet: 'fdba:17c8:6c95::/64', gateway: 'fdba:17c8:6c95::1' },
-}
-
+let bed: DockerTestBed
+let docker: Docker
 let dataDirectory: string
+let network: TestNetwork
 let factory: DockerEnvironmentFactory
 let logger: MemoryLogger
 
+// A network and container names of this run's own, so these tests never touch pterodactyl_nw
+// or another run's containers; ports are published on 127.0.0.1, never reached through the bridge.
 beforeAll(async () => {
-  dataDirectory = await mkdtemp(path.join(tmpdir(), `${PREFIX}data-`))
-  await chmod(dataDirectory, 0o755)
-  await removeTestContainers()
-  await docker
-    .getNetwork(NETWORK.name)
-    .remove()
-    .catch(() => undefined)
-  const boot = new DockerEnvironmentFactory({ docker, dataDirectory, network: NETWORK })
-  await boot.ensureNetwork()
+  bed = await createDockerTestBed()
+  docker = bed.docker
+  dataDirectory = bed.dataDirectory
+  network = bed.network
 })
 
 afterAll(async () => {
-  await removeTestContainers()
-  await docker
-    .getNetwork(NETWORK.name)
-    .remove()
-    .catch(() => undefined)
-  await rm(dataDirectory, { recursive: true, force: true })
+  await bed.close()
 })
 
 function newFactory(options: { allowedMounts?: string[] } = {}): DockerEnvironmentFactory {
   logger = new MemoryLogger()
-  return new DockerEnvironmentFactory({
-    docker,
-    dataDirectory,
-    network: NETWORK,
-    user: { uid: UID, gid: UID },
-    logger,
-    ...options,
-  })
+  return bed.factory({ logger, ...options })
 }
 
 /** A new server id with its data directory, owned by the container user. */
-async function newServer(): Promise<string> {
-  const id = `${PREFIX}${randomUUID()}`
-  const root = path.join(dataDirectory, id)
-  await mkdir(root, { mode: 0o755 })
-  await chown(root, UID, UID)
-  return id
-}
-
-async function removeTestContainers(): Promise<void> {
-  const containers = await docker.listContainers({ all: true, filters: { name: [PREFIX] } })
-  await Promise.all(
-    containers.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined),
-    ),
-  )
+function newServer(): Promise<string> {
+  return bed.newServer()
 }
 
 const environments: DockerEnvironment[] = []
@@ -103,7 +60,7 @@ function track(env: DockerEnvironment): DockerEnvironment {
 
 async function cleanup(): Promise<void> {
   for (const env of environments.splice(0)) env.detach()
-  await removeTestContainers()
+  await bed.removeContainers()
 }
 
 describeEnvironmentContract('DockerEnvironment', {
@@ -186,7 +143,7 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
       Type: 'local',
       Config: { 'max-size': '5m', 'max-file': '1', compress: 'false', mode: 'non-blocking' },
     })
-    expect(host.NetworkMode).toBe(NETWORK.name)
+    expect(host.NetworkMode).toBe(network.name)
     expect(host.Mounts).toEqual([
       expect.objectContaining({
         Type: 'bind',
@@ -265,7 +222,7 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
   })
 
   it('mounts only Panel mounts under an allowed directory', async () => {
-    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${PREFIX}mounts-`))
+    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${bed.prefix}-mounts-`))
     const shared = path.join(allowedRoot, 'shared')
     await mkdir(shared)
     await writeFile(path.join(shared, 'motd.txt'), 'hello from the host\n')
@@ -296,7 +253,7 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
   })
 
   it('leaves out a mount over the server directory, logging why, and still starts', async () => {
-    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${PREFIX}mounts-`))
+    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${bed.prefix}-mounts-`))
     await chmod(allowedRoot, 0o755)
     try {
       const { id, env, rec } = await startServer(
@@ -326,7 +283,7 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
   })
 
   it("gives Docker's reason when Docker refuses the container", async () => {
-    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${PREFIX}mounts-`))
+    const allowedRoot = await mkdtemp(path.join(tmpdir(), `${bed.prefix}-mounts-`))
     factory = newFactory({ allowedMounts: [allowedRoot] })
     const id = await newServer()
     const env = track(
@@ -463,7 +420,7 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
       const withCredentials = new DockerEnvironmentFactory({
         docker,
         dataDirectory,
-        network: NETWORK,
+        network,
         registries: {
           'docker.io': { username: 'wrong', password: 'wrong' },
           [address]: { username: 'bot', password: 's3cret' },
@@ -497,7 +454,7 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
   it('runs an install script in <id>_installer with the server files at /mnt/server', async () => {
     factory = newFactory()
     const id = await newServer()
-    const scripts = await mkdtemp(path.join(tmpdir(), `${PREFIX}install-`))
+    const scripts = await mkdtemp(path.join(tmpdir(), `${bed.prefix}-install-`))
     await writeFile(
       path.join(scripts, 'install.sh'),
       'echo "installing as $(id -u)"\necho done > /mnt/server/installed.txt\necho "SERVER_PORT=$SERVER_PORT"\n',
@@ -538,21 +495,12 @@ describe('DockerEnvironment', { timeout: 60_000 }, () => {
 
 describe('DockerEnvironmentFactory.ensureNetwork', { timeout: 60_000 }, () => {
   it('creates the network with the configured subnets and bridge name, and uses its gateway', async () => {
-    const name = `${PREFIX}nw2`
-    await docker
-      .getNetwork(name)
-      .remove()
-      .catch(() => undefined)
+    const other = bed.uniqueNetwork()
+    const name = other.name
     const boot = new DockerEnvironmentFactory({
       docker,
       dataDirectory: '/nonexistent',
-      network: {
-        ...NETWORK,
-        name,
-        bridgeName: 'ndtest-env1',
-        v4: { subnet: '172.31.252.0/24', gateway: '172.31.252.1' },
-        v6: { subnet: 'fdba:17c8:6c96::/64', gateway: 'fdba:17c8:6c96::1' },
-      },
+      network: other,
     })
     try {
       const state = await boot.ensureNetwork()
@@ -566,7 +514,7 @@ describe('DockerEnvironmentFactory.ensureNetwork', { timeout: 60_000 }, () => {
 
       expect(state).toEqual({
         driver: 'bridge',
-        interface: '172.31.252.1',
+        interface: other.v4.gateway,
         ispn: false,
         created: true,
       })
@@ -574,11 +522,11 @@ describe('DockerEnvironmentFactory.ensureNetwork', { timeout: 60_000 }, () => {
       expect(info.EnableIPv6).toBe(true)
       expect(info.IPAM.Config).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ Subnet: '172.31.252.0/24', Gateway: '172.31.252.1' }),
+          expect.objectContaining({ Subnet: other.v4.subnet, Gateway: other.v4.gateway }),
         ]),
       )
-      expect(info.Options['com.docker.network.bridge.name']).toBe('ndtest-env1')
-      expect(boot.hostSettings.network.interface).toBe('172.31.252.1')
+      expect(info.Options['com.docker.network.bridge.name']).toBe(other.bridgeName)
+      expect(boot.hostSettings.network.interface).toBe(other.v4.gateway)
     } finally {
       await docker
         .getNetwork(name)

@@ -5,6 +5,8 @@ import path from 'node:path'
 
 import {
   ConsoleBuffer,
+  ConsoleLineSplitter,
+  EnvironmentEventEmitter,
   ZERO_RESOURCE_SAMPLE,
   type Environment,
   type EnvironmentEventName,
@@ -16,8 +18,6 @@ import {
 } from '@node/server-state'
 import { ConflictError, NotRunningError, TimeoutError, type Logger } from '@node/shared-kernel'
 
-import { ConsoleLineSplitter } from './console-line-splitter.js'
-import { EnvironmentEventEmitter } from './environment-event-emitter.js'
 import { CLOCK_TICKS_PER_SECOND, readProcessTreeUsage } from './proc-stats.js'
 import { startupScript } from './startup-command.js'
 

@@ -44,6 +44,7 @@ export type JailFaultReason =
   | 'into_itself'
   | 'root'
   | 'closed'
+  | 'bad_mode'
 
 // Log texts follow the reference daemon's error strings, so operators can grep for them.
 const FAULT_TEXT: Readonly<Record<JailFaultReason, string>> = {
@@ -65,6 +66,7 @@ const FAULT_TEXT: Readonly<Record<JailFaultReason, string>> = {
   into_itself: 'a directory cannot be moved into its own subtree',
   root: 'operation on the server root itself is refused',
   closed: 'the jail is closed',
+  bad_mode: 'invalid file mode',
 }
 
 /** The finer reason behind a jail error, kept as its `cause`. Never shown to Panel users. */
@@ -101,7 +103,7 @@ export function jailError(
   options: { cause?: unknown; message?: string } = {},
 ): DaemonError | JailFault {
   const fault = new JailFault(reason, path, { cause: options.cause })
-  const init = { cause: fault, withRequestId: true }
+  const init = { cause: fault }
   switch (reason) {
     case 'not_found':
     case 'outside_root':
@@ -127,10 +129,31 @@ export function jailError(
       return new BadRequestError(options.message ?? JAIL_MESSAGES.renameExists, init)
     case 'into_itself':
       return new BadRequestError(options.message ?? JAIL_MESSAGES.intoItself, init)
+    case 'bad_mode':
+      return new BadRequestError(options.message ?? 'Invalid file mode.', init)
     case 'root':
     case 'closed':
       return fault
   }
+}
+
+// Checked by isFilesystemError instead of instanceof: a consumer may hold two copies.
+const kArchiveError = Symbol.for('@node/filesystem-jail/ArchiveError')
+
+/** Brands an archive error (archive-errors.ts) as raised by this package. */
+export function brandArchiveError<T extends Error>(error: T): T {
+  Object.defineProperty(error, kArchiveError, { value: true })
+  return error
+}
+
+/**
+ * Whether this package raised `error` for a failed file or archive operation: a JailFault is
+ * behind it, or it is an archive error. The daemon answers these as the reference answers its
+ * filesystem errors (with the request id in the envelope).
+ */
+export function isFilesystemError(error: unknown): boolean {
+  if (typeof error === 'object' && error !== null && kArchiveError in error) return true
+  return jailFaultOf(error) !== undefined
 }
 
 const ERRNO_REASON: Readonly<Record<string, JailFaultReason>> = {

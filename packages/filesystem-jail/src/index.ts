@@ -3,7 +3,13 @@ export { probeJailMode, type JailBackend, type ModeProbe } from './backend/selec
 export { copyNameCandidates } from './copy-name.js'
 export { Denylist } from './denylist.js'
 export { DiskUsage, type DiskUsageOptions, type UsageFreshness } from './disk-usage.js'
-export { JAIL_MESSAGES, JailFault, jailFaultOf, type JailFaultReason } from './errors.js'
+export {
+  isFilesystemError,
+  JAIL_MESSAGES,
+  JailFault,
+  jailFaultOf,
+  type JailFaultReason,
+} from './errors.js'
 export {
   Jail,
   type JailEntry,

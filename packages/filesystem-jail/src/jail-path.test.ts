@@ -1,7 +1,7 @@
 import { isDaemonError } from '@node/shared-kernel'
 import { describe, expect, it } from 'vitest'
 
-import { jailFaultOf } from './errors.js'
+import { isFilesystemError, jailFaultOf } from './errors.js'
 import { isPlainName, jailPathIn, parseJailPath } from './jail-path.js'
 
 function failure(input: unknown): unknown {
@@ -57,7 +57,7 @@ describe('parseJailPath', () => {
 
       expect(isDaemonError(error) && error.code).toBe('NOT_FOUND')
       expect((error as Error).message).toBe('The requested resources was not found on the system.')
-      expect(isDaemonError(error) && error.withRequestId).toBe(true)
+      expect(isFilesystemError(error)).toBe(true)
       expect(jailFaultOf(error)?.reason).toBe('outside_root')
     }
   })

@@ -2,8 +2,8 @@ import { jailError } from './errors.js'
 import { nameByteLength } from './name-bytes.js'
 
 /** Linux limits: NAME_MAX for one component, PATH_MAX for a whole path (bytes, with the NUL). */
-export const NAME_MAX = 255
-export const PATH_MAX = 4096
+const NAME_MAX = 255
+const PATH_MAX = 4096
 
 /** A path inside a jail, lexically resolved: no `.`, `..` or empty components remain. */
 export interface JailPath {

@@ -21,7 +21,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import type { JailMode } from './backend/backend.js'
 import { probeJailMode } from './backend/select-backend.js'
-import { jailFaultOf } from './errors.js'
+import { isFilesystemError, jailFaultOf } from './errors.js'
 import { Jail, type JailOptions } from './jail.js'
 
 const MODES: readonly JailMode[] = ['openat2', 'walk']
@@ -30,7 +30,7 @@ async function failure(promise: Promise<unknown>): Promise<{
   code: unknown
   message: string
   reason: unknown
-  withRequestId: unknown
+  filesystemError: unknown
 }> {
   try {
     await promise
@@ -39,7 +39,7 @@ async function failure(promise: Promise<unknown>): Promise<{
       code: isDaemonError(error) ? error.code : undefined,
       message: (error as Error).message,
       reason: jailFaultOf(error)?.reason,
-      withRequestId: isDaemonError(error) ? error.withRequestId : undefined,
+      filesystemError: isFilesystemError(error),
     }
   }
   throw new Error('expected a failure')
@@ -161,7 +161,7 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
           code: 'BAD_REQUEST',
           message: 'Cannot perform that action: file is a directory.',
           reason: 'is_directory',
-          withRequestId: true,
+          filesystemError: true,
         })
       }
     })
@@ -171,7 +171,7 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
         code: 'NOT_FOUND',
         message: 'The requested resources was not found on the system.',
         reason: 'not_found',
-        withRequestId: true,
+        filesystemError: true,
       })
       expect((await failure(jail.openRead('no/such/dir/file'))).code).toBe('NOT_FOUND')
     })
@@ -535,7 +535,7 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
       expect(await failure(jail.openRead('server.jar'))).toMatchObject({
         code: 'DENIED',
         message: 'This file cannot be modified: present in egg denylist.',
-        withRequestId: true,
+        filesystemError: true,
       })
       expect(jail.denylist.patterns).toEqual(['*.jar'])
     })

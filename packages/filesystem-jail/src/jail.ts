@@ -426,7 +426,6 @@ export class Jail {
             : JAIL_MESSAGES.mkdirNotDirectory
         throw new BadRequestError(message, {
           cause: new JailFault('not_directory', p.input, { cause: error }),
-          withRequestId: true,
         })
       }
     })
@@ -1042,7 +1041,7 @@ function refuseUnlessRegular(
 
 function checkMode(mode: number): void {
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new BadRequestError('Invalid file mode.', { withRequestId: true })
+    throw jailError('bad_mode', String(mode))
   }
 }
 

@@ -3,6 +3,7 @@ import { FakeClock } from '@node/shared-kernel/testing'
 import { describe, expect, it } from 'vitest'
 
 import { DiskUsage } from './disk-usage.js'
+import { isFilesystemError } from './errors.js'
 import { Quota } from './quota.js'
 
 function quotaOf(limitBytes: number, walked = 0): Quota {
@@ -99,7 +100,7 @@ describe('Quota', () => {
     expect((error as Error).message).toBe(
       'There is not enough disk space available to perform that action.',
     )
-    expect(isDaemonError(error) && error.withRequestId).toBe(true)
+    expect(isFilesystemError(error)).toBe(true)
   })
 
   it('refuses pulls once usage is over the limit', async () => {

@@ -15,17 +15,18 @@ import {
   type OneTimeTokenPurpose,
   type RedeemOptions,
   type TokenClaimsByPurpose,
+  type TokenDenyList,
   type TokenPurpose,
   type TokenVerifier,
   type TransferTokenClaims,
-  type UserTokenClaims,
   type WebsocketTokenClaims,
 } from '@node/shared-kernel'
 import jwt from 'jsonwebtoken'
 
-import { DenyList } from './deny-list.js'
+import { BoundedTokenDenyList, DEFAULT_MAX_LIFETIME_SECONDS } from './bounded-token-deny-list.js'
+import { grants } from './grants.js'
 import { OneTimeStore } from './one-time-store.js'
-import { isUuid, MAX_ID_LENGTH, TokenPayload } from './token-payload.js'
+import { TokenPayload } from './token-payload.js'
 
 /**
  * What happens to tokens without a `scope` claim, as Panels before 1.12 sign them:
@@ -56,14 +57,18 @@ export interface JwtTokenVerifierOptions {
   readonly tokensWithoutScope?: ScopelessTokens
   /** What `learn` learned so far. Default: kept in memory, nothing seen yet. */
   readonly scopeMemory?: ScopeMemory
-  /** The daemon's start instant (ms); user tokens issued before it are denied. Default: now. */
-  readonly bootedAt?: number
-  /** Longest `exp − iat` accepted (the Panel uses 600 and 900 s). Bounds the deny lists. Default 3600. */
+  /**
+   * The revoked user tokens, consulted before a user token is accepted. Default: a
+   * BoundedTokenDenyList of its own, booted now.
+   */
+  readonly denyList?: TokenDenyList
+  /**
+   * Longest `exp − iat` accepted (the Panel uses 600 and 900 s); give the deny list the same
+   * bound. Default 3600.
+   */
   readonly maxTokenLifetimeSeconds?: number
   /** Most `unique_id`s remembered at once. Default 100 000. */
   readonly maxOneTimeTokens?: number
-  /** Most entries in each deny list (jti, server:user). Default 10 000. */
-  readonly maxDeniedEntries?: number
   /** Receives a warning when a store reaches its limit. Default: drops everything. */
   readonly logger?: Logger
 }
@@ -77,9 +82,7 @@ const ONE_TIME_REMEMBER_MS = 60 * 60 * 1000
  * 300 s, so a Panel clock a little ahead of the node does not break fresh tokens.
  */
 const ISSUED_AT_LEEWAY_SECONDS = 300
-const DEFAULT_MAX_LIFETIME_SECONDS = 3600
 const DEFAULT_MAX_ONE_TIME_TOKENS = 100_000
-const DEFAULT_MAX_DENIED_ENTRIES = 10_000
 const CONNECT_PERMISSION = 'websocket.connect'
 
 /**
@@ -101,19 +104,20 @@ interface Times {
 
 type OneTimeClaims = FileDownloadTokenClaims | FileUploadTokenClaims | BackupDownloadTokenClaims
 
-/** The TokenVerifier port on jsonwebtoken: HS256 with the node token, deny lists in memory. */
+/**
+ * The TokenVerifier port on jsonwebtoken: HS256 with the node token; user tokens are checked
+ * against the deny list, one-time ids are used up in memory.
+ */
 export class JwtTokenVerifier implements TokenVerifier {
   readonly #nodeToken: () => string
   readonly #clock: Clock
   readonly #scopeless: ScopelessTokens
   readonly #scopeMemory: ScopeMemory
   #warnedScopeless = false
-  readonly #bootedAt: number
+  readonly #denyList: TokenDenyList
   readonly #maxLifetimeSeconds: number
   readonly #logger: Logger
   readonly #oneTime: OneTimeStore
-  readonly #deniedJtis: DenyList
-  readonly #deniedUsers: DenyList
   #key: { readonly secret: string; readonly key: KeyObject } | undefined
 
   constructor(options: JwtTokenVerifierOptions) {
@@ -121,21 +125,19 @@ export class JwtTokenVerifier implements TokenVerifier {
     this.#clock = options.clock ?? systemClock
     this.#scopeless = options.tokensWithoutScope ?? 'refuse'
     this.#scopeMemory = options.scopeMemory ?? memoryOnly()
-    this.#bootedAt = options.bootedAt ?? this.#clock.now()
     this.#maxLifetimeSeconds = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
     this.#logger = options.logger ?? nullLogger
+    this.#denyList =
+      options.denyList ??
+      new BoundedTokenDenyList({
+        clock: this.#clock,
+        maxTokenLifetimeSeconds: this.#maxLifetimeSeconds,
+        logger: this.#logger,
+      })
     this.#oneTime = new OneTimeStore({
       rememberMs: ONE_TIME_REMEMBER_MS,
       maxEntries: options.maxOneTimeTokens ?? DEFAULT_MAX_ONE_TIME_TOKENS,
     })
-    // A denial at T matches tokens issued by T, valid at most until T + lifetime (+ the second
-    // in which `exp` falls); after that the entry can match nothing that would pass `exp`.
-    const denyListOptions = {
-      retainMs: (this.#maxLifetimeSeconds + 1) * 1000,
-      maxEntries: options.maxDeniedEntries ?? DEFAULT_MAX_DENIED_ENTRIES,
-    }
-    this.#deniedJtis = new DenyList(denyListOptions)
-    this.#deniedUsers = new DenyList(denyListOptions)
   }
 
   verify<P extends 'websocket' | 'transfer'>(
@@ -159,68 +161,12 @@ export class JwtTokenVerifier implements TokenVerifier {
     return settle(() => this.#redeem(token, purpose, options) as TokenClaimsByPurpose[P])
   }
 
-  checkWebsocketToken(
-    claims: WebsocketTokenClaims | undefined,
-    serverUuid: string,
-  ): string | undefined {
-    if (claims === undefined) return TOKEN_ERROR_MESSAGES.noJwt
-    if (this.#nowSeconds() > claims.expiresAt) return TOKEN_ERROR_MESSAGES.expired
-    if (this.isTokenDenied(claims)) return TOKEN_ERROR_MESSAGES.denylisted
-    if (!grants(claims.permissions, CONNECT_PERMISSION)) {
-      return TOKEN_ERROR_MESSAGES.missingConnectPermission
-    }
-    if (claims.scopes === undefined && !this.#acceptsScopeless()) {
-      return TOKEN_ERROR_MESSAGES.missingScope
-    }
-    if (claims.scopes !== undefined && !claims.scopes.includes('websocket')) {
-      return TOKEN_ERROR_MESSAGES.missingConnectPermission
-    }
-    if (claims.serverUuid !== serverUuid) return TOKEN_ERROR_MESSAGES.serverUuidMismatch
-    return undefined
-  }
-
-  hasPermission(claims: WebsocketTokenClaims, permission: string): boolean {
-    return grants(claims.permissions, permission) && !this.isTokenDenied(claims)
-  }
-
-  isTokenDenied(
-    claims: Pick<UserTokenClaims, 'serverUuid' | 'userUuid' | 'jti' | 'issuedAt'>,
-  ): boolean {
-    const { serverUuid, userUuid, jti, issuedAt } = claims
-    // Fails closed: a token lacking what revocation is judged on cannot be accepted.
-    if (!Number.isSafeInteger(issuedAt) || !serverUuid || !userUuid) return true
-    const issuedMs = issuedAt * 1000
-    // Wings compares whole-second `iat` with a full-precision boot instant, so a token minted in
-    // the boot's own second is refused too.
-    if (issuedMs < this.#bootedAt) return true
-    if (issuedMs <= this.#deniedJtis.floor || issuedMs <= this.#deniedUsers.floor) return true
-    const now = this.#clock.now()
-    const deniedAt = [
-      jti === undefined ? undefined : this.#deniedJtis.deniedAt(jti, now),
-      this.#deniedUsers.deniedAt(userKey(serverUuid, userUuid), now),
-      this.#deniedUsers.deniedAt(userKey('*', userUuid), now),
-    ]
-    // [v1.12] `iat <= denied_at`: a token minted in the same second as the denial is refused.
-    return deniedAt.some((at) => at !== undefined && issuedMs <= at)
-  }
-
-  denyJtis(jtis: readonly string[]): void {
-    const now = this.#clock.now()
-    for (const jti of jtis) {
-      // Longer or empty ids cannot be the `jti` of a token this verifier accepts.
-      if (typeof jti !== 'string' || jti === '' || jti.length > MAX_ID_LENGTH) continue
-      if (this.#deniedJtis.deny(jti, now)) this.#warnFolded('jti')
-    }
-  }
-
-  deauthorizeUser(userUuid: string, servers: readonly string[] | 'all'): void {
-    // Accepted tokens carry UUIDs; anything else could match none of them.
-    if (typeof userUuid !== 'string' || !isUuid(userUuid)) return
-    const now = this.#clock.now()
-    const serverKeys = servers === 'all' ? ['*'] : servers.filter((s) => isUuid(s))
-    for (const server of serverKeys) {
-      if (this.#deniedUsers.deny(userKey(server, userUuid), now)) this.#warnFolded('user')
-    }
+  /**
+   * Whether a token without `scope` is accepted now (`accept`, or `learn` before the first scoped
+   * token); the websocket policy asks it on every event.
+   */
+  acceptsScopeless(): boolean {
+    return this.#scopeless === 'accept' || (this.#scopeless === 'learn' && !this.#scopeMemory.seen)
   }
 
   #verifyWebsocket(token: string): WebsocketTokenClaims {
@@ -244,7 +190,7 @@ export class JwtTokenVerifier implements TokenVerifier {
       jti,
       scopes,
     })
-    if (this.isTokenDenied(claims)) throw new DeniedError(TOKEN_ERROR_MESSAGES.denylisted)
+    if (this.#denyList.isDenied(claims)) throw new DeniedError(TOKEN_ERROR_MESSAGES.denylisted)
     if (!grants(permissions, CONNECT_PERMISSION)) {
       throw new DeniedError(TOKEN_ERROR_MESSAGES.missingConnectPermission)
     }
@@ -309,7 +255,7 @@ export class JwtTokenVerifier implements TokenVerifier {
 
     // Order of Wings 1.12: server, deny lists, then the id is used up.
     if (!options.hasServer(serverUuid)) throw refuse()
-    if (this.isTokenDenied(claims)) throw refuse()
+    if (this.#denyList.isDenied(claims)) throw refuse()
     const result = this.#oneTime.consume(uniqueId, (expiresAt + 1) * 1000, this.#clock.now())
     if (result === 'full') {
       this.#logger.warn('one-time token store is full: refusing download and upload tokens', {
@@ -379,7 +325,7 @@ export class JwtTokenVerifier implements TokenVerifier {
   #scopeVerdict(payload: TokenPayload, purpose: TokenPurpose): 'ok' | 'wrong' | 'missing' {
     const scopes = payload.scopes()
     if (scopes !== undefined) return scopes.includes(purpose) ? 'ok' : 'wrong'
-    if (!this.#acceptsScopeless()) {
+    if (!this.acceptsScopeless()) {
       if (!this.#warnedScopeless) {
         this.#warnedScopeless = true
         this.#logger.warn(
@@ -390,10 +336,6 @@ export class JwtTokenVerifier implements TokenVerifier {
       return 'missing'
     }
     return FOREIGN_CLAIMS[purpose].some((name) => payload.has(name)) ? 'wrong' : 'ok'
-  }
-
-  #acceptsScopeless(): boolean {
-    return this.#scopeless === 'accept' || (this.#scopeless === 'learn' && !this.#scopeMemory.seen)
   }
 
   #learnScope(): void {
@@ -419,12 +361,6 @@ export class JwtTokenVerifier implements TokenVerifier {
   #nowSeconds(): number {
     return Math.floor(this.#clock.now() / 1000)
   }
-
-  #warnFolded(list: 'jti' | 'user'): void {
-    this.#logger.warn('deny list is full: denying every token issued up to its oldest entry', {
-      list,
-    })
-  }
 }
 
 function memoryOnly(): ScopeMemory {
@@ -435,15 +371,6 @@ function memoryOnly(): ScopeMemory {
     },
   }
   return memory
-}
-
-/** `*` grants every permission except the `admin` ones (tokens.md §4.1). */
-function grants(permissions: readonly string[], permission: string): boolean {
-  return permissions.some((p) => p === permission || (p === '*' && !permission.startsWith('admin')))
-}
-
-function userKey(server: string, user: string): string {
-  return `${server.toLowerCase()}:${user.toLowerCase()}`
 }
 
 /** Runs `work` now and reports its result or throw as a promise. */

@@ -53,13 +53,11 @@ describe('JwtTokenVerifier jti deny list (ws/deny)', () => {
     const sameSecond = h.signer.mint('websocket')
     const session = await h.verifier.verify(before, 'websocket')
 
-    h.verifier.denyJtis([USER_JTI])
+    h.denyList.denyJtis([USER_JTI])
 
     await expectDenied(h.verifier.verify(before, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
     await expectDenied(h.verifier.verify(sameSecond, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
-    expect(h.verifier.checkWebsocketToken(session, SERVER_UUID)).toBe(
-      TOKEN_ERROR_MESSAGES.denylisted,
-    )
+    expect(h.policy.check(session, SERVER_UUID)).toBe(TOKEN_ERROR_MESSAGES.denylisted)
     h.clock.advance(1000)
     await expect(h.verifier.verify(h.signer.mint('websocket'), 'websocket')).resolves.toBeDefined()
   })
@@ -69,8 +67,8 @@ describe('JwtTokenVerifier jti deny list (ws/deny)', () => {
     h.clock.advance(750)
     const token = h.signer.mint('websocket')
 
-    h.verifier.denyJtis([USER_JTI])
-    h.verifier.deauthorizeUser(USER_UUID, [OTHER_SERVER])
+    h.denyList.denyJtis([USER_JTI])
+    h.denyList.deauthorizeUser(USER_UUID, [OTHER_SERVER])
 
     await expectDenied(h.verifier.verify(token, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
     await expect(
@@ -84,7 +82,7 @@ describe('JwtTokenVerifier jti deny list (ws/deny)', () => {
   it('leaves other jtis alone', async () => {
     const h = createHarness()
 
-    h.verifier.denyJtis(['5f4dcc3b5aa765d61d8327deb882cf99', '', 'x'.repeat(300)])
+    h.denyList.denyJtis(['5f4dcc3b5aa765d61d8327deb882cf99', '', 'x'.repeat(300)])
 
     await expect(h.verifier.verify(h.signer.mint('websocket'), 'websocket')).resolves.toBeDefined()
   })
@@ -93,7 +91,7 @@ describe('JwtTokenVerifier jti deny list (ws/deny)', () => {
     const h = createHarness()
     const token = h.signer.mint('file-download')
 
-    h.verifier.denyJtis([USER_JTI])
+    h.denyList.denyJtis([USER_JTI])
 
     await expectNotFound(h.verifier.redeem(token, 'file-download', h.onNode))
   })
@@ -102,11 +100,11 @@ describe('JwtTokenVerifier jti deny list (ws/deny)', () => {
     const logger = new MemoryLogger()
     const h = createHarness({ maxDeniedEntries: 5, logger })
     const token = h.signer.mint('websocket', { issuedAt: NOW_SECONDS - 1 })
-    h.verifier.denyJtis([USER_JTI])
+    h.denyList.denyJtis([USER_JTI])
 
     for (let i = 0; i < 1000; i++) {
       h.clock.advance(10)
-      h.verifier.denyJtis([`other-${i}`])
+      h.denyList.denyJtis([`other-${i}`])
     }
 
     await expectDenied(h.verifier.verify(token, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
@@ -124,7 +122,7 @@ describe('JwtTokenVerifier user deny list (deauthorize-user)', () => {
     const otherServer = h.signer.mint('websocket', { serverUuid: OTHER_SERVER })
     const otherUser = h.signer.mint('websocket', { userUuid: OTHER_USER, userId: 2 })
 
-    h.verifier.deauthorizeUser(USER_UUID, [SERVER_UUID])
+    h.denyList.deauthorizeUser(USER_UUID, [SERVER_UUID])
 
     await expectDenied(h.verifier.verify(websocket, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
     await expectNotFound(h.verifier.redeem(upload, 'file-upload', h.onNode))
@@ -134,7 +132,7 @@ describe('JwtTokenVerifier user deny list (deauthorize-user)', () => {
 
   it('accepts tokens issued after the denial', async () => {
     const h = createHarness()
-    h.verifier.deauthorizeUser(USER_UUID, [SERVER_UUID])
+    h.denyList.deauthorizeUser(USER_UUID, [SERVER_UUID])
 
     h.clock.advance(1000)
 
@@ -147,7 +145,7 @@ describe('JwtTokenVerifier user deny list (deauthorize-user)', () => {
       h.signer.mint('websocket', { serverUuid }),
     )
 
-    h.verifier.deauthorizeUser(USER_UUID, 'all')
+    h.denyList.deauthorizeUser(USER_UUID, 'all')
 
     for (const token of tokens) {
       await expectDenied(h.verifier.verify(token, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
@@ -157,7 +155,7 @@ describe('JwtTokenVerifier user deny list (deauthorize-user)', () => {
   it('denies nothing for an empty list of servers', async () => {
     const h = createHarness()
 
-    h.verifier.deauthorizeUser(USER_UUID, [])
+    h.denyList.deauthorizeUser(USER_UUID, [])
 
     await expect(h.verifier.verify(h.signer.mint('websocket'), 'websocket')).resolves.toBeDefined()
   })
@@ -166,7 +164,7 @@ describe('JwtTokenVerifier user deny list (deauthorize-user)', () => {
     const h = createHarness()
     const token = h.signer.mint('websocket')
 
-    h.verifier.deauthorizeUser(USER_UUID.toUpperCase(), [SERVER_UUID.toUpperCase()])
+    h.denyList.deauthorizeUser(USER_UUID.toUpperCase(), [SERVER_UUID.toUpperCase()])
 
     await expectDenied(h.verifier.verify(token, 'websocket'), TOKEN_ERROR_MESSAGES.denylisted)
   })
@@ -174,11 +172,11 @@ describe('JwtTokenVerifier user deny list (deauthorize-user)', () => {
   it('never lets a denied token through when the list overflows', async () => {
     const h = createHarness({ maxDeniedEntries: 3 })
     const token = h.signer.mint('websocket', { issuedAt: NOW_SECONDS - 1 })
-    h.verifier.deauthorizeUser(USER_UUID, [SERVER_UUID])
+    h.denyList.deauthorizeUser(USER_UUID, [SERVER_UUID])
 
     for (let i = 0; i < 100; i++) {
       h.clock.advance(10)
-      h.verifier.deauthorizeUser(OTHER_USER, [
+      h.denyList.deauthorizeUser(OTHER_USER, [
         `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       ])
     }
@@ -192,27 +190,25 @@ describe('JwtTokenVerifier websocket session checks', () => {
     const h = createHarness()
     const claims = await h.verifier.verify(h.signer.mint('websocket'), 'websocket')
 
-    expect(h.verifier.checkWebsocketToken(claims, SERVER_UUID)).toBeUndefined()
-    expect(h.verifier.checkWebsocketToken(undefined, SERVER_UUID)).toBe('jwt: no jwt present')
-    expect(h.verifier.checkWebsocketToken(claims, OTHER_SERVER)).toBe('jwt: server uuid mismatch')
-    expect(
-      h.verifier.checkWebsocketToken({ ...claims, permissions: ['control.console'] }, SERVER_UUID),
-    ).toBe('jwt: missing connect permission')
+    expect(h.policy.check(claims, SERVER_UUID)).toBeUndefined()
+    expect(h.policy.check(undefined, SERVER_UUID)).toBe('jwt: no jwt present')
+    expect(h.policy.check(claims, OTHER_SERVER)).toBe('jwt: server uuid mismatch')
+    expect(h.policy.check({ ...claims, permissions: ['control.console'] }, SERVER_UUID)).toBe(
+      'jwt: missing connect permission',
+    )
     h.clock.advance(600_999 - 250)
-    expect(h.verifier.checkWebsocketToken(claims, SERVER_UUID)).toBeUndefined()
+    expect(h.policy.check(claims, SERVER_UUID)).toBeUndefined()
     h.clock.advance(1)
-    expect(h.verifier.checkWebsocketToken(claims, SERVER_UUID)).toBe('jwt: exp claim is invalid')
+    expect(h.policy.check(claims, SERVER_UUID)).toBe('jwt: exp claim is invalid')
   })
 
   it('reports a deauthorized user on an open session', async () => {
     const h = createHarness()
     const claims = await h.verifier.verify(h.signer.mint('websocket'), 'websocket')
 
-    h.verifier.deauthorizeUser(USER_UUID, [SERVER_UUID])
+    h.denyList.deauthorizeUser(USER_UUID, [SERVER_UUID])
 
-    expect(h.verifier.checkWebsocketToken(claims, SERVER_UUID)).toBe(
-      'jwt: created too far in past (denylist)',
-    )
+    expect(h.policy.check(claims, SERVER_UUID)).toBe('jwt: created too far in past (denylist)')
   })
 
   it('grants * everything but admin permissions, and nothing once denied', async () => {
@@ -229,30 +225,26 @@ describe('JwtTokenVerifier websocket session checks', () => {
       'websocket',
     )
 
-    expect(h.verifier.hasPermission(owner, 'control.console')).toBe(true)
-    expect(h.verifier.hasPermission(owner, 'admin.websocket.errors')).toBe(false)
-    expect(h.verifier.hasPermission(admin, 'admin.websocket.errors')).toBe(true)
-    expect(h.verifier.hasPermission(admin, 'admin.websocket.install')).toBe(false)
-    expect(h.verifier.hasPermission(subuser, 'control.start')).toBe(true)
-    expect(h.verifier.hasPermission(subuser, 'control.stop')).toBe(false)
+    expect(h.policy.hasPermission(owner, 'control.console')).toBe(true)
+    expect(h.policy.hasPermission(owner, 'admin.websocket.errors')).toBe(false)
+    expect(h.policy.hasPermission(admin, 'admin.websocket.errors')).toBe(true)
+    expect(h.policy.hasPermission(admin, 'admin.websocket.install')).toBe(false)
+    expect(h.policy.hasPermission(subuser, 'control.start')).toBe(true)
+    expect(h.policy.hasPermission(subuser, 'control.stop')).toBe(false)
 
-    h.verifier.denyJtis([USER_JTI])
+    h.denyList.denyJtis([USER_JTI])
 
-    expect(h.verifier.hasPermission(owner, 'control.console')).toBe(false)
-    expect(h.verifier.isTokenDenied(admin)).toBe(true)
+    expect(h.policy.hasPermission(owner, 'control.console')).toBe(false)
+    expect(h.denyList.isDenied(admin)).toBe(true)
   })
 
   it('treats a token lacking what revocation needs as denied', () => {
     const h = createHarness()
     const claims = { serverUuid: SERVER_UUID, userUuid: USER_UUID, jti: undefined }
 
-    expect(h.verifier.isTokenDenied({ ...claims, issuedAt: NOW_SECONDS })).toBe(false)
-    expect(h.verifier.isTokenDenied({ ...claims, issuedAt: undefined as unknown as number })).toBe(
-      true,
-    )
-    expect(h.verifier.isTokenDenied({ ...claims, serverUuid: '', issuedAt: NOW_SECONDS })).toBe(
-      true,
-    )
-    expect(h.verifier.isTokenDenied({ ...claims, userUuid: '', issuedAt: NOW_SECONDS })).toBe(true)
+    expect(h.denyList.isDenied({ ...claims, issuedAt: NOW_SECONDS })).toBe(false)
+    expect(h.denyList.isDenied({ ...claims, issuedAt: undefined as unknown as number })).toBe(true)
+    expect(h.denyList.isDenied({ ...claims, serverUuid: '', issuedAt: NOW_SECONDS })).toBe(true)
+    expect(h.denyList.isDenied({ ...claims, userUuid: '', issuedAt: NOW_SECONDS })).toBe(true)
   })
 })

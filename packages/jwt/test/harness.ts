@@ -7,7 +7,13 @@ import {
 import { FakeClock } from '@node/shared-kernel/testing'
 import { expect } from 'vitest'
 
-import { JwtTokenVerifier, type JwtTokenVerifierOptions } from '../src/index.js'
+import {
+  BoundedTokenDenyList,
+  JwtTokenVerifier,
+  WebsocketTokenPolicy,
+  type BoundedTokenDenyListOptions,
+  type JwtTokenVerifierOptions,
+} from '../src/index.js'
 import { NODE_TOKEN, SERVER_UUID } from './fixtures/panel-worked-example.js'
 import { PanelTokenSigner } from './panel-token-signer.js'
 
@@ -15,6 +21,8 @@ export interface Harness {
   readonly clock: FakeClock
   readonly signer: PanelTokenSigner
   readonly verifier: JwtTokenVerifier
+  readonly denyList: BoundedTokenDenyList
+  readonly policy: WebsocketTokenPolicy
   /** `hasServer` of a node holding only the example server. */
   readonly onNode: { hasServer(uuid: string): boolean }
 }
@@ -23,21 +31,54 @@ export interface Harness {
 export const NOW = Date.UTC(2026, 0, 1, 12, 0, 0, 250)
 export const NOW_SECONDS = Math.floor(NOW / 1000)
 
-/** A verifier for a node booted an hour before `NOW`, and a Panel signing with its token. */
-export function createHarness(options: Partial<JwtTokenVerifierOptions> = {}): Harness {
+export type HarnessOptions = Partial<JwtTokenVerifierOptions> &
+  Pick<BoundedTokenDenyListOptions, 'bootedAt' | 'maxDeniedEntries'>
+
+/**
+ * A verifier, its deny list and the websocket policy of a node booted an hour before `NOW`, and a
+ * Panel signing with its token.
+ */
+export function createHarness(options: HarnessOptions = {}): Harness {
+  const { bootedAt, maxDeniedEntries, ...verifierOptions } = options
   const clock = new FakeClock(NOW)
+  const denyList = new BoundedTokenDenyList({
+    clock,
+    // `bootedAt: undefined` given on purpose: the deny list's own default (now).
+    ...('bootedAt' in options
+      ? bootedAt === undefined
+        ? {}
+        : { bootedAt }
+      : { bootedAt: NOW - 3_600_000 }),
+    ...(maxDeniedEntries === undefined ? {} : { maxDeniedEntries }),
+    ...(options.maxTokenLifetimeSeconds === undefined
+      ? {}
+      : { maxTokenLifetimeSeconds: options.maxTokenLifetimeSeconds }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  })
   const verifier = new JwtTokenVerifier({
     nodeToken: () => NODE_TOKEN,
     clock,
-    bootedAt: NOW - 3_600_000,
-    ...options,
+    denyList,
+    ...verifierOptions,
+  })
+  const policy = new WebsocketTokenPolicy({
+    denyList,
+    clock,
+    acceptsScopeless: () => verifier.acceptsScopeless(),
   })
   const signer = new PanelTokenSigner({ now: () => clock.now() })
-  return { clock, signer, verifier, onNode: { hasServer: (uuid) => uuid === SERVER_UUID } }
+  return {
+    clock,
+    signer,
+    verifier,
+    denyList,
+    policy,
+    onNode: { hasServer: (uuid) => uuid === SERVER_UUID },
+  }
 }
 
 /** The rejection of `promise`; fails the test when it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     (value) => {
       throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)

@@ -78,7 +78,7 @@ describe('JwtTokenVerifier one-time tokens', () => {
         h.onNode,
       ),
     )
-    h.verifier.deauthorizeUser(USER_UUID, [SERVER_UUID])
+    h.denyList.deauthorizeUser(USER_UUID, [SERVER_UUID])
     await expectNotFound(
       h.verifier.redeem(
         h.signer.mint('file-upload', {

@@ -461,7 +461,7 @@ describe('JwtTokenVerifier learning whether the Panel signs scopes', () => {
       h.verifier.redeem(h.signer.mint('file-download', { scope: null }), 'file-download', h.onNode),
     )
     // A session opened with a scope-less token loses it at its next event.
-    expect(h.verifier.checkWebsocketToken(old, SERVER_UUID)).toBe(TOKEN_ERROR_MESSAGES.missingScope)
+    expect(h.policy.check(old, SERVER_UUID)).toBe(TOKEN_ERROR_MESSAGES.missingScope)
   })
 
   it('learns nothing from a scoped token that is not valid', async () => {

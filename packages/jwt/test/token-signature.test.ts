@@ -5,7 +5,7 @@ import { FakeClock } from '@node/shared-kernel/testing'
 import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
 
-import { JwtTokenVerifier } from '../src/index.js'
+import { BoundedTokenDenyList, JwtTokenVerifier, WebsocketTokenPolicy } from '../src/index.js'
 import {
   EXPIRES_AT,
   ISSUED_AT,
@@ -23,12 +23,20 @@ describe('JwtTokenVerifier with the Panel worked example (panel-contract.md B.3)
   const fiveMinutesIn = (ISSUED_AT + 300) * 1000
 
   function verifierAt(now: number, allowTokensWithoutScope: boolean) {
-    return new JwtTokenVerifier({
+    const clock = new FakeClock(now)
+    const denyList = new BoundedTokenDenyList({ clock, bootedAt: (ISSUED_AT - 3600) * 1000 })
+    const verifier = new JwtTokenVerifier({
       nodeToken: () => NODE_TOKEN,
-      clock: new FakeClock(now),
-      bootedAt: (ISSUED_AT - 3600) * 1000,
+      clock,
+      denyList,
       tokensWithoutScope: allowTokensWithoutScope ? 'accept' : 'refuse',
     })
+    const policy = new WebsocketTokenPolicy({
+      denyList,
+      clock,
+      acceptsScopeless: () => verifier.acceptsScopeless(),
+    })
+    return Object.assign(verifier, { policy })
   }
 
   it('accepts it as a websocket token when tokens without scope are allowed', async () => {
@@ -45,7 +53,7 @@ describe('JwtTokenVerifier with the Panel worked example (panel-contract.md B.3)
       jti: USER_JTI,
       scopes: undefined,
     })
-    expect(verifier.checkWebsocketToken(claims, SERVER_UUID)).toBeUndefined()
+    expect(verifier.policy.check(claims, SERVER_UUID)).toBeUndefined()
   })
 
   it('refuses it without the websocket scope when tokens without scope are not allowed', async () => {
@@ -69,7 +77,7 @@ describe('JwtTokenVerifier with the Panel worked example (panel-contract.md B.3)
     const verifier = new JwtTokenVerifier({
       nodeToken: () => 'another-node-token-entirely',
       clock: new FakeClock(fiveMinutesIn),
-      bootedAt: 0,
+      denyList: new BoundedTokenDenyList({ clock: new FakeClock(fiveMinutesIn), bootedAt: 0 }),
       tokensWithoutScope: 'accept',
     })
 
@@ -190,7 +198,11 @@ describe('JwtTokenVerifier against forged tokens', () => {
 
   it('refuses every token while no node token is configured, even one signed with an empty key', async () => {
     const { clock } = createHarness()
-    const verifier = new JwtTokenVerifier({ nodeToken: () => '', clock, bootedAt: 0 })
+    const verifier = new JwtTokenVerifier({
+      nodeToken: () => '',
+      clock,
+      denyList: new BoundedTokenDenyList({ clock, bootedAt: 0 }),
+    })
     const payload = payloadOf(createHarness().signer.mint('transfer'))
     const emptyKeyToken = forgeToken({ typ: 'JWT', alg: 'HS256' }, payload, {
       hmac: 'sha256',

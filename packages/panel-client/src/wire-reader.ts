@@ -8,7 +8,7 @@ export type JsonObject = Readonly<Record<string, unknown>>
 // error); a value of the wrong type is always an error.
 
 /** A short description of a JSON value for error messages; long strings are cut. */
-export function describeJson(value: unknown): string {
+function describeJson(value: unknown): string {
   if (value === undefined) return 'nothing (the key is absent)'
   if (value === null) return 'null'
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array'

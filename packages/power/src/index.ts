@@ -5,7 +5,12 @@ export {
   type ThrottleVerdict,
 } from './console-throttle.js'
 export { isPowerAction, POWER_ACTIONS, POWER_ERRORS, type PowerAction } from './power-errors.js'
-export { LOCK_BUSY_MESSAGE, PowerLock } from './power-lock.js'
+export {
+  isPowerLockBusyError,
+  LOCK_BUSY_MESSAGE,
+  PowerLock,
+  PowerLockBusyError,
+} from './power-lock.js'
 export {
   ServerRuntime,
   STOP_GRACE_MS,

@@ -1,14 +1,21 @@
+import { isDaemonError } from '@node/shared-kernel'
 import { FakeClock } from '@node/shared-kernel/testing'
 import { describe, expect, it } from 'vitest'
 
-import { LOCK_BUSY_MESSAGE, PowerLock } from './power-lock.js'
+import { isPowerLockBusyError, LOCK_BUSY_MESSAGE, PowerLock } from './power-lock.js'
 
 describe('PowerLock', () => {
   it('fails at once when held and asked not to wait', async () => {
     const lock = new PowerLock(new FakeClock())
     await lock.acquire(0)
 
-    await expect(lock.acquire(0)).rejects.toThrow(LOCK_BUSY_MESSAGE)
+    const busy = await lock.acquire(0).catch((err: unknown) => err)
+    expect(isPowerLockBusyError(busy)).toBe(true)
+    expect(isDaemonError(busy) && [busy.code, busy.message]).toEqual([
+      'CONFLICT',
+      LOCK_BUSY_MESSAGE,
+    ])
+    expect(isPowerLockBusyError(new Error(LOCK_BUSY_MESSAGE))).toBe(false)
     expect(lock.tryAcquire()).toBe(false)
   })
 

@@ -3,6 +3,22 @@ import { ConflictError, systemClock, type Clock } from '@node/shared-kernel'
 /** The reference daemon's text when the lock stays busy (behaviour §3.1). */
 export const LOCK_BUSY_MESSAGE = 'locker: cannot acquire lock, already locked'
 
+// Checked by isPowerLockBusyError instead of instanceof: a consumer may hold two copies.
+const kLockBusy = Symbol.for('@node/power/PowerLockBusyError')
+
+/** The power lock stayed held (behaviour §3.1): a ConflictError callers can tell apart. */
+export class PowerLockBusyError extends ConflictError {
+  readonly [kLockBusy] = true
+
+  constructor() {
+    super(LOCK_BUSY_MESSAGE)
+  }
+}
+
+export function isPowerLockBusyError(value: unknown): value is PowerLockBusyError {
+  return typeof value === 'object' && value !== null && kLockBusy in value
+}
+
 /**
  * One binary lock per server, held for the whole of a power action (behaviour §3.1). Waiters are
  * served in arrival order; a waiter whose time runs out leaves the queue with ConflictError.
@@ -29,12 +45,12 @@ export class PowerLock {
 
   /**
    * Takes the lock, waiting up to `waitMs` (0: fail at once when held). Rejects with
-   * ConflictError(LOCK_BUSY_MESSAGE) when it stays busy, or with the signal's reason on abort.
+   * PowerLockBusyError when it stays busy, or with the signal's reason on abort.
    */
   async acquire(waitMs: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted()
     if (this.tryAcquire()) return
-    if (waitMs <= 0) throw new ConflictError(LOCK_BUSY_MESSAGE)
+    if (waitMs <= 0) throw new PowerLockBusyError()
     await new Promise<void>((resolve, reject) => {
       const grant = (): void => {
         settle()
@@ -47,10 +63,7 @@ export class PowerLock {
         reject(err)
       }
       const onAbort = (): void => giveUp(abortReason(signal))
-      const cancelTimer = this.#clock.setTimeout(
-        () => giveUp(new ConflictError(LOCK_BUSY_MESSAGE)),
-        waitMs,
-      )
+      const cancelTimer = this.#clock.setTimeout(() => giveUp(new PowerLockBusyError()), waitMs)
       const settle = (): void => {
         cancelTimer()
         signal?.removeEventListener('abort', onAbort)

@@ -2,15 +2,9 @@ import {
   environmentSettingsOf,
   Server,
   ZERO_RESOURCE_SAMPLE,
-  type Environment,
-  type EnvironmentEventName,
-  type EnvironmentEvents,
-  type EnvironmentListener,
-  type EnvironmentSettings,
   type ServerConfiguration,
 } from '@node/server-state'
-import { buildServerConfiguration } from '@node/server-state/testing'
-import { NotRunningError, TimeoutError } from '@node/shared-kernel'
+import { buildServerConfiguration, InMemoryEnvironment } from '@node/server-state/testing'
 import { FakeClock } from '@node/shared-kernel/testing'
 import { describe, expect, it } from 'vitest'
 
@@ -18,102 +12,12 @@ import { formatNotice, NOTICES } from './console-notice.js'
 import { LOCK_BUSY_MESSAGE } from './power-lock.js'
 import { ServerRuntime, type PowerSettings, type StartPreflight } from './server-runtime.js'
 
-/** A runtime whose process is driven by the test: `print` writes a line, `exit` ends it. */
-class ScriptedEnvironment implements Environment {
-  readonly id = 'scripted'
-  settings: EnvironmentSettings
-  readonly calls: string[] = []
-  readonly commands: string[] = []
-  running = false
-  startError: Error | undefined
-  /** What a graceful stop does: the process exits, or ignores it. */
-  onStop: 'exit' | 'ignore' = 'exit'
-  readonly resourceSample = ZERO_RESOURCE_SAMPLE
-  readonly #listeners = new Map<EnvironmentEventName, Set<(payload: never) => void>>()
-
-  constructor(settings: EnvironmentSettings) {
-    this.settings = settings
-  }
-
-  configure(settings: EnvironmentSettings): void {
-    this.settings = settings
-    this.calls.push('configure')
-  }
-  exists = (): Promise<boolean> => Promise.resolve(true)
-  isRunning = (): Promise<boolean> => Promise.resolve(this.running)
-  create = (): Promise<void> => Promise.resolve()
-  attach(): Promise<void> {
-    this.calls.push('attach')
-    return Promise.resolve()
-  }
-  start(): Promise<void> {
-    this.calls.push('start')
-    if (this.startError) return Promise.reject(this.startError)
-    this.running = true
-    this.emit('running', undefined)
-    return Promise.resolve()
-  }
-  stop(): Promise<void> {
-    this.calls.push('stop')
-    if (this.running && this.onStop === 'exit') this.exit(0)
-    return Promise.resolve()
-  }
-  /** The grace period is taken as already over. */
-  async waitForStop(options: { timeoutMs: number; kill: boolean }): Promise<void> {
-    if (!this.running) return
-    if (!options.kill) throw new TimeoutError('timed out waiting for the process to stop')
-    await this.kill()
-  }
-  kill(): Promise<void> {
-    this.calls.push('kill')
-    if (this.running) this.exit(137)
-    return Promise.resolve()
-  }
-  destroy(): Promise<void> {
-    this.calls.push('destroy')
-    if (this.running) this.exit(137)
-    return Promise.resolve()
-  }
-  detach(): void {
-    this.calls.push('detach')
-  }
-  sendCommand(command: string): Promise<void> {
-    if (!this.running) return Promise.reject(new NotRunningError('not running'))
-    this.commands.push(command)
-    return Promise.resolve()
-  }
-  readLog = (): Promise<string[]> => Promise.resolve([])
-  uptime = (): Promise<number> => Promise.resolve(0)
-  exitState = () => Promise.resolve({ exitCode: 0, oomKilled: false })
-  updateResources = (): Promise<void> => Promise.resolve()
-  subscribe<K extends EnvironmentEventName>(
-    event: K,
-    listener: EnvironmentListener<K>,
-  ): () => void {
-    const set = this.#listeners.get(event) ?? new Set()
-    set.add(listener)
-    this.#listeners.set(event, set)
-    return () => set.delete(listener)
-  }
-
-  emit<K extends EnvironmentEventName>(event: K, payload: EnvironmentEvents[K]): void {
-    for (const listener of this.#listeners.get(event) ?? []) listener(payload as never)
-  }
-  print(line: string): void {
-    this.emit('output', line)
-  }
-  exit(exitCode: number, oomKilled = false): void {
-    this.running = false
-    this.emit('exited', { exitCode, oomKilled })
-  }
-}
-
 const UUID = '0e4059ca-d79b-46a5-8ec4-95bd0736d150'
 const DONE_LINE = 'Done (1.23s)! For help, type "help"'
 
 interface Harness {
   readonly server: Server
-  readonly env: ScriptedEnvironment
+  readonly env: InMemoryEnvironment
   readonly runtime: ServerRuntime
   readonly clock: FakeClock
   readonly console: string[]
@@ -127,7 +31,10 @@ function harness(
 ): Harness {
   const configuration = overrides.configuration ?? buildServerConfiguration(UUID)
   const server = new Server({ configuration })
-  const env = new ScriptedEnvironment(environmentSettingsOf(configuration, { timezone: 'UTC' }))
+  const env = new InMemoryEnvironment(
+    UUID,
+    environmentSettingsOf(configuration, { timezone: 'UTC' }),
+  )
   const clock = new FakeClock()
   const h: Harness = {
     server,
@@ -160,6 +67,13 @@ function harness(
     },
   })
   return h
+}
+
+/** The next starts fail with `err`, as an engine that cannot start the process. */
+function failStart(env: InMemoryEnvironment, err: Error): void {
+  env.beforeCall = (call) => {
+    if (call === 'start') throw err
+  }
 }
 
 const notice = (text: string): string => formatNotice('Pterodactyl', text)
@@ -271,7 +185,7 @@ describe('ServerRuntime: start', () => {
 
   it('goes through stopping to offline when the runtime fails to start, with no crash handling', async () => {
     const h = harness()
-    h.env.startError = new Error('image not found')
+    failStart(h.env, new Error('image not found'))
 
     await expect(h.runtime.power('start')).rejects.toThrow('image not found')
     await settle()
@@ -551,7 +465,7 @@ describe('ServerRuntime: crash detection', () => {
   it('says so when the restart after a crash fails', async () => {
     const h = harness()
     await running(h)
-    h.env.startError = new Error('no such image')
+    failStart(h.env, new Error('no such image'))
 
     h.env.exit(1)
     await settle()

@@ -4,6 +4,11 @@ export {
   DEFAULT_MAX_LINE_LENGTH,
   type ConsoleBufferOptions,
 } from './console-buffer.js'
+export {
+  ConsoleLineSplitter,
+  MAX_CONSOLE_LINE_LENGTH,
+} from './environment/console-line-splitter.js'
+export { EnvironmentEventEmitter } from './environment/environment-event-emitter.js'
 export { FileStateStore, type FileStateStoreOptions } from './file-state-store.js'
 export {
   ZERO_RESOURCE_SAMPLE,

@@ -49,6 +49,35 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 
 describe('ServerManager', () => {
   describe('boot', () => {
+    it('releases what initServer made for a uuid the Panel lists twice, and keeps the first', async () => {
+      const panel = panelWith(1)
+      const list = panel.listServers.bind(panel)
+      panel.listServers = async (options) => {
+        const entries = await list(options)
+        return [...entries, ...entries]
+      }
+      const initialised: Server[] = []
+      const released: Server[] = []
+      const manager = new ServerManager({
+        panel,
+        bootConcurrency: 1,
+        initServer: (server) => {
+          initialised.push(server)
+        },
+        releaseServer: (server) => {
+          released.push(server)
+        },
+      })
+
+      const report = await manager.boot({ perPage: 50 })
+
+      expect(report.loaded).toBe(1)
+      expect(initialised).toHaveLength(2)
+      expect(released).toEqual([initialised[1]])
+      expect(initialised[1]?.isCancelled).toBe(true)
+      expect(manager.get(uuid(1))).toBe(initialised[0])
+    })
+
     it('loads every server over many pages, in list order', async () => {
       const panel = panelWith(230)
       const manager = new ServerManager({

@@ -31,6 +31,11 @@ export interface ServerManagerOptions {
    * skipped and logged, in `createServer` the rejection propagates.
    */
   readonly initServer?: (server: Server) => Promise<void> | void
+  /**
+   * Undoes `initServer` for a server it accepted but that the manager then left out (the Panel
+   * listed its uuid twice); the server is cancelled right after. Never called for a removal.
+   */
+  readonly releaseServer?: (server: Server) => Promise<void> | void
   /** Servers initialised in parallel at boot (default: the host's available parallelism). */
   readonly bootConcurrency?: number
   /** Console lines kept per server. */
@@ -61,6 +66,7 @@ export class ServerManager {
   readonly #panel: PanelGateway
   readonly #logger: Logger
   readonly #initServer: (server: Server) => Promise<void> | void
+  readonly #releaseServer: (server: Server) => Promise<void> | void
   readonly #bootConcurrency: number
   readonly #consoleLines: number | undefined
   readonly #stateStore: StateStore | undefined
@@ -74,6 +80,7 @@ export class ServerManager {
     this.#panel = options.panel
     this.#logger = options.logger ?? nullLogger
     this.#initServer = options.initServer ?? (() => undefined)
+    this.#releaseServer = options.releaseServer ?? (() => undefined)
     const concurrency = options.bootConcurrency ?? availableParallelism()
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`boot concurrency must be a positive integer, got ${concurrency}`)
@@ -130,7 +137,7 @@ export class ServerManager {
           server_id: server.uuid,
           err: error,
         })
-        server.cancel()
+        await this.#release(server)
         continue
       }
       this.#servers.set(server.uuid, server)
@@ -283,6 +290,16 @@ export class ServerManager {
       throw err
     }
     return server
+  }
+
+  async #release(server: Server): Promise<void> {
+    try {
+      await this.#releaseServer(server)
+    } catch (err) {
+      this.#logger.error('failed to release a server left out', { server_id: server.uuid, err })
+    } finally {
+      server.cancel()
+    }
   }
 
   #requireStateStore(): StateStore {

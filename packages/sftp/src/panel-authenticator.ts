@@ -35,7 +35,7 @@ export type LoginOutcome =
   | { readonly ok: false; readonly reason: LoginRefusal }
 
 /** Why a login was refused; only `credentials` and `format` count as failures of the client. */
-export type LoginRefusal =
+type LoginRefusal =
   | 'format'
   | 'throttled'
   | 'credentials'
@@ -140,7 +140,7 @@ function refused(reason: LoginRefusal): LoginOutcome {
 }
 
 /** `host:port`, IPv6 in brackets, as the reference sends `ip` (panel-remote-calls §7). */
-export function hostPort(ip: string, port: number): string {
+function hostPort(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
 }
 

@@ -24,7 +24,7 @@ import {
 } from './protocol/sftp-response.js'
 import { statusOf } from './sftp-status.js'
 
-export interface SftpSessionLimits {
+interface SftpSessionLimits {
   /** Files and directories open at once; OPEN beyond it fails. */
   readonly maxHandles: number
   /** Requests being served at once; past it the channel stops reading (SSH flow control). */

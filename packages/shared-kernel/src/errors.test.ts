@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { ConflictError, DeniedError, isDaemonError, NotFoundError } from './errors.js'
+import { isDaemonError, NotFoundError } from './errors.js'
 
 describe('DaemonError', () => {
   it('is recognised by its brand and keeps the spec message verbatim', () => {
@@ -22,10 +22,5 @@ describe('DaemonError', () => {
     expect(isDaemonError(new Error('boom'))).toBe(false)
     expect(isDaemonError(null)).toBe(false)
     expect(isDaemonError('NOT_FOUND')).toBe(false)
-  })
-
-  it('carries the request id flag only when asked to', () => {
-    expect(new ConflictError('busy').withRequestId).toBe(false)
-    expect(new DeniedError('no', { withRequestId: true }).withRequestId).toBe(true)
   })
 })

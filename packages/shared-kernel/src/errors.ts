@@ -17,24 +17,14 @@ export type ErrorCode =
   | 'NOT_RUNNING'
   | 'TIMEOUT'
 
-export interface DaemonErrorOptions extends ErrorOptions {
-  /**
-   * Whether the wire envelope carries the request id. The reference daemon omits it for a
-   * handler's own validation messages and adds it for mapped filesystem and generic errors.
-   */
-  readonly withRequestId?: boolean
-}
-
 /** A failure the caller can act on. `message` is shown to Panel users verbatim, as spec/ words it. */
 export abstract class DaemonError extends Error {
   abstract readonly code: ErrorCode
-  readonly withRequestId: boolean
   readonly [kDaemonError] = true
 
-  constructor(message: string, options?: DaemonErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = new.target.name
-    this.withRequestId = options?.withRequestId ?? false
   }
 }
 

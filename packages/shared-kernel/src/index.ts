@@ -11,12 +11,12 @@ export {
   TimeoutError,
   TooLargeError,
   UnauthorizedError,
-  type DaemonErrorOptions,
   type ErrorCode,
 } from './errors.js'
 export { nullLogger } from './null-logger.js'
 export { systemClock, type Clock } from './ports/clock.js'
 export type { LogFields, Logger } from './ports/logger.js'
+export type { TokenDenyList } from './ports/token-deny-list.js'
 export {
   InvalidTokenError,
   isInvalidTokenError,

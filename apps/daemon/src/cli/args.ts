@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { DEFAULT_CONFIG_PATH } from '../config/schema.js'
 
 /** Flags every command takes (Wings' persistent flags). */
-export interface CommonArgs {
+interface CommonArgs {
   /** `--config`, as given (loadConfig resolves it against the working directory). */
   readonly config: string
   /** `--debug`: debug logging for this run, not written to the file. */
@@ -105,7 +105,7 @@ const OPTIONS = {
 } as const satisfies Record<Command, ParseArgsOptionsConfig>
 
 /** docs/operations.md, "TLS": why there is no ACME client here. */
-export const AUTO_TLS_REFUSED =
+const AUTO_TLS_REFUSED =
   '--auto-tls is not supported: this daemon does not get certificates itself. Point ' +
   "api.ssl.cert and api.ssl.key at a certificate (certbot renews Let's Encrypt ones), " +
   'set api.ssl.enabled: true and start without --auto-tls.'

@@ -20,7 +20,7 @@ export class ConfigureError extends Error {
   }
 }
 
-export interface FetchNodeConfigurationOptions {
+interface FetchNodeConfigurationOptions {
   /** The Panel's base URL; may include a sub-path. */
   readonly panelUrl: string
   /** An application API key with read access to nodes. */
@@ -85,9 +85,7 @@ export async function runConfigure(options: ConfigureOptions): Promise<Configure
  * The JSON body of `GET <panel>/api/application/nodes/<node>/configuration`, as `wings configure`
  * requests it (`Authorization: Bearer <key>`, `Accept: application/vnd.pterodactyl.v1+json`).
  */
-export async function fetchNodeConfiguration(
-  options: FetchNodeConfigurationOptions,
-): Promise<unknown> {
+async function fetchNodeConfiguration(options: FetchNodeConfigurationOptions): Promise<unknown> {
   let url: URL
   try {
     url = new URL(options.panelUrl)

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load-config.js'
 import { EXIT_CODES } from '../composition/startup-error.js'
 import type { DemoArgs } from './args.js'
 import { chooseEmbeddedEnvironment } from './embedded-environment.js'
-import { runUntilSignal, startOrExplain } from './start.js'
+import { runUntilSignal, startOrExplain } from './run-daemon.js'
 
 const EMBEDDED_PORT = Number(process.env['WINGS_EMBEDDED_PORT'] ?? 8080)
 /** The project's `dev` script, whose `console` command opens a server's console websocket. */

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises'
-
+import { daemonVersion } from '../version.js'
 import { parseCliArgs, UsageError } from './args.js'
 import { configureCommand, terminalIo } from './configure.js'
 import { diagnosticsCommand } from './diagnostics.js'
@@ -34,15 +33,4 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     case 'start':
       return startCommand(args)
   }
-}
-
-let version: string | undefined
-/** The daemon's version, from its package.json (no leading `v`). */
-export async function daemonVersion(): Promise<string> {
-  version ??= (
-    JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version: string
-    }
-  ).version
-  return version
 }

@@ -1,123 +1,71 @@
 import type Docker from 'dockerode'
-import { container, instanceCachingFactory, type DependencyContainer } from 'tsyringe'
+import {
+  container,
+  instanceCachingFactory,
+  type DependencyContainer,
+  type InjectionToken,
+} from 'tsyringe'
 
-import { Installer } from '@node/installer'
-import { JwtTokenVerifier, type ScopeMemory, type ScopelessTokens } from '@node/jwt'
-import { HttpPanelGateway } from '@node/panel-client'
+import { ActivityLog, type ActivityStore } from '@node/activity'
 
-import { panelClientOptions, type DaemonPaths } from '../config/to-options.js'
+import type { LoadedConfig } from '../config/load-config.js'
+import { activitySettings, type DaemonPaths } from '../config/to-options.js'
 import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { LiveConfig } from './live-config.js'
-import { createNodeEnvironment } from './environment-factory.js'
-import { ServerJails } from './server-jails.js'
-import { ServerRuntimes } from './server-runtimes.js'
-import { ServerService } from './server-service.js'
+import { registerAdapters, type AdapterOptions } from './register-adapters.js'
+import { registerHttp } from './register-http.js'
+import { registerServers } from './register-servers.js'
 import { Tokens } from './tokens.js'
 
-export interface ContainerOptions {
+export interface ContainerOptions extends AdapterOptions {
   readonly live: LiveConfig
+  readonly configFile: LoadedConfig
   readonly logger: DaemonLogger
   readonly paths: DaemonPaths
   readonly version: string
   readonly docker: Docker | undefined
-  /** `--ignore-certificate-errors`: accept any TLS certificate from the Panel. */
-  readonly ignoreCertificateErrors: boolean
-  /** Whether the Panel was seen signing scoped tokens (`api.accept_tokens_without_scope: learn`). */
-  readonly tokenScope: ScopeMemory
+  /** The activity log's rows (`<root_directory>/wings.db`), already open. */
+  readonly activityStore: ActivityStore
 }
+
+/**
+ * What startDaemon resolves, in this order; resolving them builds every other registered service
+ * (a test checks that none is left out).
+ */
+export const ROOT_TOKENS = [
+  Tokens.TokenDenyList,
+  Tokens.NodeEnvironment,
+  Tokens.PanelGateway,
+  Tokens.NodeServers,
+  Tokens.ActivityLog,
+  Tokens.WebsocketEndpoint,
+  Tokens.HttpApp,
+] as const satisfies readonly InjectionToken<unknown>[]
 
 /** Adapters are built by factories, never by decorators: packages stay free of tsyringe. */
 export function createContainer(options: ContainerOptions): DependencyContainer {
   const c = container.createChildContainer()
   c.register(Tokens.Config, { useValue: options.live })
+  c.register(Tokens.ConfigFile, { useValue: options.configFile })
   c.register(Tokens.Logger, { useValue: options.logger })
   c.register(Tokens.Paths, { useValue: options.paths })
   c.register(Tokens.Version, { useValue: options.version })
-  c.register(Tokens.Docker, { useValue: options.docker })
-  c.register(Tokens.PanelGateway, {
-    useFactory: instanceCachingFactory(() => {
-      const settings = panelClientOptions(options.live.current())
-      return new HttpPanelGateway({
-        baseUrl: settings.baseUrl,
-        tokenId: settings.tokenId,
-        token: settings.token,
-        timeoutMs: settings.timeoutMs,
-        userAgentVersion: options.version,
-        logger: options.logger.child({ component: 'panel' }),
-        ignoreCertificateErrors: options.ignoreCertificateErrors,
-      })
-    }),
-  })
-  c.register(Tokens.TokenVerifier, {
-    useFactory: instanceCachingFactory(
-      () =>
-        new JwtTokenVerifier({
-          // Read on every check: a token rotated by POST /api/update applies at once.
-          nodeToken: () => options.live.current().token,
-          tokensWithoutScope: scopelessTokens(
-            options.live.current().api.accept_tokens_without_scope,
-          ),
-          scopeMemory: options.tokenScope,
-          logger: options.logger.child({ component: 'jwt' }),
-        }),
-    ),
-  })
-  c.register(Tokens.NodeEnvironment, {
-    useFactory: instanceCachingFactory(() =>
-      createNodeEnvironment(options.live.current(), options.docker, options.logger),
-    ),
-  })
-  c.register(Tokens.ServerJails, {
-    useFactory: instanceCachingFactory(
-      () =>
-        new ServerJails({
-          live: options.live,
-          logger: options.logger,
-          dataDirectory: options.paths.dataDirectory,
-        }),
-    ),
-  })
-  c.register(Tokens.ServerService, {
+  // A factory, not useValue: tsyringe takes `useValue: undefined` for no provider at all.
+  c.register(Tokens.Docker, { useFactory: instanceCachingFactory(() => options.docker) })
+  registerAdapters(c, options)
+  c.register(Tokens.ActivityStore, { useValue: options.activityStore })
+  c.register(Tokens.ActivityLog, {
     useFactory: instanceCachingFactory(
       (r) =>
-        new ServerService({
-          live: options.live,
-          logger: options.logger,
+        new ActivityLog({
+          store: r.resolve(Tokens.ActivityStore),
           panel: r.resolve(Tokens.PanelGateway),
-          tokens: r.resolve(Tokens.TokenVerifier),
-          dataDirectory: options.paths.dataDirectory,
-          statesFile: options.paths.statesFile,
-          hooks: [r.resolve(Tokens.ServerJails), r.resolve(Tokens.ServerRuntimes)],
-          diskBytes: (server) => r.resolve(Tokens.ServerJails).diskBytes(server),
+          settings: () => activitySettings(options.live.current()),
+          logger: options.logger.child({ component: 'activity' }),
         }),
     ),
   })
-  c.register(Tokens.ServerRuntimes, {
-    useFactory: instanceCachingFactory((r) => {
-      const factory = r.resolve(Tokens.NodeEnvironment).factory
-      const live = options.live
-      return new ServerRuntimes({
-        live,
-        logger: options.logger,
-        factory,
-        jails: r.resolve(Tokens.ServerJails),
-        installer: new Installer({
-          factory,
-          panel: r.resolve(Tokens.PanelGateway),
-          tmpDirectory: options.paths.tmpDirectory,
-          logDirectory: options.paths.installLogDirectory,
-          timezone: () => live.current().system.timezone,
-        }),
-        // Resolved on use: the server service holds these runtimes as one of its hooks.
-        rootOf: (server) => r.resolve(Tokens.ServerService).rootOf(server),
-        sync: (server) => r.resolve(Tokens.ServerService).sync(server),
-      })
-    }),
-  })
+  registerServers(c)
+  registerHttp(c)
   return c
-}
-
-function scopelessTokens(setting: boolean | 'learn'): ScopelessTokens {
-  if (setting === 'learn') return 'learn'
-  return setting ? 'accept' : 'refuse'
 }

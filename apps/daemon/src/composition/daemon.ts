@@ -2,36 +2,20 @@ import { mkdir } from 'node:fs/promises'
 
 import Docker from 'dockerode'
 
-import { compressFiles, decompressArchive } from '@node/filesystem-jail'
+import { SqliteActivityStore } from '@node/activity'
+import { adoptServers } from '@node/servers'
 
-import { openActivityLog } from '../activity/open-activity-log.js'
-import { daemonVersion } from '../cli/run-cli.js'
 import { ConfigInvalidError, type LoadedConfig } from '../config/load-config.js'
-import { saveConfig, writeConfigBack } from '../config/save-config.js'
-import {
-  apiListenOptions,
-  daemonPaths,
-  websocketLimits,
-  type DaemonPaths,
-} from '../config/to-options.js'
-import { clientIpOf } from '../http/client-ip.js'
-import { createHttpApp } from '../http/app.js'
-import { downloadUploadRoutes } from '../http/routes/download-upload.routes.js'
-import { filesRoutes } from '../http/routes/files.routes.js'
-import { powerRoutes } from '../http/routes/power.routes.js'
-import { RemoteDownloads } from '../files/pull/remote-downloads.js'
-import { serversRoutes } from '../http/routes/servers.routes.js'
-import { systemRoutes } from '../http/routes/system.routes.js'
-import { updateRoutes } from '../http/routes/update.routes.js'
+import { writeConfigBack } from '../config/save-config.js'
+import { apiListenOptions, daemonPaths, type DaemonPaths } from '../config/to-options.js'
 import {
   createWinstonLogger,
   prepareLogDirectory,
   type DaemonLogger,
 } from '../logging/winston-logger.js'
 import { installLogrotateConfig } from '../logging/logrotate.js'
-import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
-import { rejectUpgrade, WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
-import { websocketRoutes } from '../websocket/websocket-routes.js'
+import { daemonVersion } from '../version.js'
+import { rejectUpgrade } from '../websocket/websocket-endpoint.js'
 import { bindApi, type ApiListener } from './api-listener.js'
 import { createContainer } from './container.js'
 import { LiveConfig } from './live-config.js'
@@ -153,72 +137,35 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     paths.tokenScopeFile,
     logger.child({ component: 'jwt' }),
   )
-  const version = await daemonVersion()
+  const activityStore = await SqliteActivityStore.open({ file: paths.activityDatabase }).catch(
+    (err: unknown) => {
+      throw fileSystemFailure(err, 'the activity database')
+    },
+  )
   const docker = config.system.environment === 'docker' ? new Docker() : undefined
   const container = createContainer({
+    activityStore,
     live,
+    configFile: loaded,
     logger,
     paths,
-    version,
+    version: await daemonVersion(),
     docker,
     ignoreCertificateErrors: options.ignoreCertificateErrors ?? false,
     tokenScope,
   })
+  // Its construction instant is the boot time before which user tokens are refused.
+  container.resolve(Tokens.TokenDenyList)
   const environment = container.resolve(Tokens.NodeEnvironment)
   await environment.prepare().catch((err: unknown) => {
     throw dockerFailure(err)
   })
-  const servers = container.resolve(Tokens.ServerService)
-  const runtimes = container.resolve(Tokens.ServerRuntimes)
-  const jails = container.resolve(Tokens.ServerJails)
-  const tokens = container.resolve(Tokens.TokenVerifier)
   const panel = container.resolve(Tokens.PanelGateway)
-  const activity = await openActivityLog({
-    file: paths.activityDatabase,
-    config: () => live.current(),
-    panel,
-    logger: logger.child({ component: 'activity' }),
-  }).catch((err: unknown) => {
-    throw fileSystemFailure(err, 'the activity database')
-  })
-  const websockets = new WebsocketEndpoint({
-    server: (uuid) => servers.get(uuid),
-    tokens,
-    actions: {
-      // The websocket never waits for the power lock (behaviour §3.1).
-      power: (server, action) => runtimes.of(server).power(action, { waitMs: 0 }),
-      sendCommand: (server, command) => runtimes.sendCommands(server, [command]),
-      isRunning: (server) => runtimes.isRunning(server),
-      readLog: (server, lines) => runtimes.readLog(server, lines),
-    },
-    settings: () => {
-      const current = live.current()
-      return {
-        remote: current.remote,
-        allowedOrigins: current.allowed_origins,
-        logCount: current.system.websocket_log_count,
-      }
-    },
-    logger: logger.child({ component: 'websocket' }),
-    limits: websocketLimits(config),
-    activity,
-    clientIp: clientIpOf(apiListenOptions(config).trustedProxies),
-  })
-  servers.addHooks({
-    // [v1.12] a suspension or a deauthorized user closes the server's sockets (websocket.md §9).
-    synced: (server) => {
-      if (server.isSuspended) websockets.closeServer(server)
-    },
-    deauthorized: (affected) => {
-      for (const server of affected) websockets.closeServer(server, 4401, 'user deauthorized')
-    },
-  })
-  const downloads = new RemoteDownloads({ logger: logger.child({ component: 'pull' }) })
-  // A deleted server's remote downloads stop (http-api §6.2 step 4).
-  servers.addHooks(downloads)
-  let savedStates: ReadonlyMap<string, string>
+  const activity = container.resolve(Tokens.ActivityLog)
+  const servers = container.resolve(Tokens.NodeServers)
+  let savedStates
   try {
-    savedStates = await servers.boot()
+    savedStates = await servers.load()
   } catch (err) {
     panel.close()
     await activity.close()
@@ -227,62 +174,10 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
   await writeConfigBack(loaded, live.current(), logger).catch((err: unknown) => {
     throw fileSystemFailure(err, 'the configuration file')
   })
-  await runtimes.reconcileAll(servers.all(), savedStates)
+  await adoptServers(servers.all(), savedStates)
 
-  const app = createHttpApp({
-    logger,
-    trustedProxies: apiListenOptions(config).trustedProxies,
-    settings: () => {
-      const current = live.current()
-      return {
-        token: current.token,
-        remote: current.remote,
-        allowedOrigins: current.allowed_origins,
-        allowPrivateNetwork: current.allow_cors_private_network,
-      }
-    },
-    publicRoutes: [
-      websocketRoutes((uuid) => servers.get(uuid)),
-      downloadUploadRoutes({
-        get: (uuid) => servers.get(uuid),
-        jailOf: (server) => jails.of(server),
-        tokens,
-        uploadLimitMiB: () => live.current().api.upload_limit,
-        activity,
-        logger: logger.child({ component: 'files' }),
-      }),
-    ],
-    routes: [
-      systemRoutes({
-        legacy: () => legacySystemInfo(version),
-        detailed: () => detailedSystemInfo(version, docker),
-      }),
-      updateRoutes({
-        current: () => live.current(),
-        logger: logger.child({ component: 'config' }),
-        persist: async (next) => {
-          await saveConfig(loaded.path, next, { envOverrides: loaded.envOverrides })
-          live.replace(next)
-        },
-      }),
-      serversRoutes(servers),
-      powerRoutes(runtimes),
-      filesRoutes({
-        get: (uuid) => servers.get(uuid),
-        jailOf: (server) => jails.of(server),
-        // Read once, as the reference does (http-api §2.5).
-        disableRemoteDownload: config.api.disable_remote_download,
-        downloads,
-        archives: {
-          // Level 1, as `tar | pigz -1`: the Panel's request times out after 15 s.
-          compress: (jail, options) => compressFiles(jail, { ...options, level: 1 }),
-          decompress: decompressArchive,
-        },
-        logger: logger.child({ component: 'files' }),
-      }),
-    ],
-  })
-  api.serve(app, (req, socket, head) => {
+  const websockets = container.resolve(Tokens.WebsocketEndpoint)
+  api.serve(container.resolve(Tokens.HttpApp), (req, socket, head) => {
     if (websockets.handles(req)) websockets.handleUpgrade(req, socket, head)
     else rejectUpgrade(socket, 404, '')
   })
@@ -292,7 +187,7 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     port: api.port,
     tls: config.api.ssl.enabled,
   })
-  servers.afterBoot()
+  servers.reportReady()
   activity.start()
 
   return {
@@ -301,11 +196,10 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     async close() {
       websockets.close()
       api.close()
-      await servers.shutdown()
-      runtimes.closeAll()
+      // States saved; processes left running (containers are adopted at the next boot).
+      await servers.close()
       // Saved states say what ran: child processes are started again at the next boot.
       await environment.release(PROCESS_STOP_GRACE_MS)
-      await jails.closeAll()
       await activity.close()
       panel.close()
       process.off('SIGHUP', reopenLog)

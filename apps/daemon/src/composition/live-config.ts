@@ -21,6 +21,22 @@ export class LiveConfig {
     for (const listener of this.#listeners) listener(next)
   }
 
+  /**
+   * A reader of what `derive` makes of the configuration in force, computed once per configuration
+   * (readers on hot paths, such as every console line, pay for a comparison only).
+   */
+  derived<T>(derive: (config: DaemonConfig) => T): () => T {
+    let from: DaemonConfig | undefined
+    let value: T | undefined
+    return () => {
+      if (from !== this.#current) {
+        from = this.#current
+        value = derive(from)
+      }
+      return value as T
+    }
+  }
+
   /** Calls `listener` after every replacement; returns the function that stops it. */
   onChange(listener: (config: DaemonConfig) => void): () => void {
     this.#listeners.add(listener)

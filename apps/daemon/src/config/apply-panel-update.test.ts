@@ -1,7 +1,11 @@
 import { isDaemonError } from '@node/shared-kernel'
 import { describe, expect, it } from 'vitest'
 
-import { applyPanelUpdate, PANEL_UPDATE_REJECTED } from './apply-panel-update.js'
+import {
+  applyPanelUpdate,
+  PANEL_UPDATE_REJECTED,
+  PanelUpdateRejectedError,
+} from './apply-panel-update.js'
 import { editConfig } from './edit-config.js'
 import { defaultConfig } from './load-config.js'
 import type { DaemonConfig } from './schema.js'
@@ -294,11 +298,8 @@ describe('applyPanelUpdate', () => {
       const failure = rejection(current, body)
 
       expect(isDaemonError(failure), JSON.stringify(body)).toBe(true)
-      expect(failure).toMatchObject({
-        code: 'BAD_REQUEST',
-        message: PANEL_UPDATE_REJECTED,
-        withRequestId: true,
-      })
+      expect(failure).toMatchObject({ code: 'BAD_REQUEST', message: PANEL_UPDATE_REJECTED })
+      expect(failure).toBeInstanceOf(PanelUpdateRejectedError)
     }
   })
 

@@ -16,7 +16,7 @@ export const PANEL_UPDATE_REJECTED =
 /** The body of `POST /api/update` cannot be applied (wrong types, or a value the file cannot hold). */
 export class PanelUpdateRejectedError extends BadRequestError {
   constructor(options?: ErrorOptions) {
-    super(PANEL_UPDATE_REJECTED, { ...options, withRequestId: true })
+    super(PANEL_UPDATE_REJECTED, options)
   }
 }
 

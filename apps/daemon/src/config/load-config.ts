@@ -136,7 +136,7 @@ export function checkConfig(candidate: unknown): readonly string[] {
  * octal), except that a string setting keeps its scalar's source text: `token_id: 0123` is the
  * string "0123", as yaml.v2 decodes it into a Go string. Registered as convict's YAML parser.
  */
-export function parseConfigYaml(text: string): unknown {
+function parseConfigYaml(text: string): unknown {
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: true })
   const [first] = doc.errors
   if (first) throw new Error(`not valid YAML: ${first.message.split('\n')[0] ?? ''}`)

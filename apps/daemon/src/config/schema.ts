@@ -456,10 +456,10 @@ export const configSchema = {
 } as const
 
 /** The schema's type: a tree whose leaves are settings. */
-export type ConfigSchema = typeof configSchema
+type ConfigSchema = typeof configSchema
 
 /** A value tree shaped like schema `S`, with each setting replaced by its value type. */
-export type ConfigOf<S> = {
+type ConfigOf<S> = {
   readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : ConfigOf<S[K]>
 }
 

@@ -22,7 +22,7 @@ export interface Setting<T> {
   readonly _type?: T
 }
 
-export type MapKind = 'string' | 'registry' | 'multiplier'
+type MapKind = 'string' | 'registry' | 'multiplier'
 
 /** A registry login in `docker.registries` (the map key is the registry host, matched by prefix). */
 export interface RegistryCredentials {

@@ -1,6 +1,8 @@
 import path from 'node:path'
 
 import type { ActivitySettings } from '@node/activity'
+import { configValueResolverFrom } from '@node/config-files'
+import type { ServersSettings } from '@node/servers'
 
 import type { WebsocketLimits } from '../websocket/websocket-endpoint.js'
 import type { DaemonConfig } from './schema.js'
@@ -145,5 +147,30 @@ export function websocketLimits(config: DaemonConfig): Partial<WebsocketLimits> 
       command: rate(ws.rate_limits.command),
       other: rate(ws.rate_limits.other),
     },
+  }
+}
+
+/** What the server use cases read (@node/servers), derived once per configuration. */
+export function serversSettings(config: DaemonConfig): ServersSettings {
+  const { system } = config
+  return {
+    timezone: system.timezone,
+    user: { uid: system.user.uid, gid: system.user.gid },
+    fixPermissionsOnStart: system.check_permissions_on_boot,
+    diskCheckIntervalMs: system.disk_check_interval * 1000,
+    bootServersPerPage: config.remote_query.boot_servers_per_page,
+    power: {
+      appName: config.app_name,
+      crashDetection: {
+        enabled: system.crash_detection.enabled,
+        detectCleanExitAsCrash: system.crash_detection.detect_clean_exit_as_crash,
+        timeoutSeconds: system.crash_detection.timeout,
+      },
+      throttle: {
+        lines: config.throttles.lines,
+        intervalMs: config.throttles.line_reset_interval,
+      },
+    },
+    configValues: configValueResolverFrom(config),
   }
 }

@@ -6,20 +6,20 @@
  * Wings binds take effect (http-api.md §5.2). Keys this daemon adds are absent: not bindable.
  */
 
-export type GoScalar = 'bool' | 'string' | 'int' | 'uint' | 'float'
+type GoScalar = 'bool' | 'string' | 'int' | 'uint' | 'float'
 export type GoType = GoScalar | GoSlice | GoMap | GoStruct
 
-export interface GoSlice {
+interface GoSlice {
   readonly slice: GoType
 }
-export interface GoMap {
+interface GoMap {
   readonly map: GoType
   readonly key: 'string' | 'int'
 }
 export interface GoStruct {
   readonly fields: readonly GoField[]
 }
-export interface GoField {
+interface GoField {
   /** Key in config.yml and in DaemonConfig. */
   readonly yaml: string
   /** The JSON name encoding/json matches; null when the field is `json:"-"`. */

@@ -1,5 +1,7 @@
 import { jailFaultOf } from '@node/filesystem-jail'
-import { BadRequestError, InvalidError, NotFoundError } from '@node/shared-kernel'
+import type { NotFoundError } from '@node/shared-kernel'
+
+import { FileNotFoundError } from '../http/captured-errors.js'
 
 /** Handler messages of http-api §7 and §10, verbatim. */
 export const FILE_ROUTE_ERRORS = {
@@ -38,23 +40,13 @@ export function tooManyFiles(limit: number): string {
   return `Too many files were provided in one request: at most ${limit} are allowed.`
 }
 
-/** The §3.1 not-found error (with the request id), for paths the routes refuse themselves. */
+/** The §3.1 not-found error, for paths the routes refuse themselves. */
 export function fileNotFound(): NotFoundError {
-  return new NotFoundError('The requested resources was not found on the system.', {
-    withRequestId: true,
-  })
+  return new FileNotFoundError()
 }
 
 export function isNotFound(error: unknown): boolean {
   return jailFaultOf(error)?.reason === 'not_found'
-}
-
-export function unprocessable(message: string): InvalidError {
-  return new InvalidError(message)
-}
-
-export function badRequest(message: string): BadRequestError {
-  return new BadRequestError(message)
 }
 
 /** An octal mode string of http-api §7.10 (`"755"`, `"0644"`), or undefined when unparsable. */

@@ -6,7 +6,7 @@ import { BINARY_MIME, cheapMime, sniffFile } from './mime-evidence.js'
 import { toWireStat, type WireStat } from './wire-stat.js'
 
 /** Files whose type only their content tells that one listing may open; the rest are binary. */
-export const SNIFF_BUDGET = 32
+const SNIFF_BUDGET = 32
 /** Entries stat'ed and typed together: bounds memory and the open descriptors of one listing. */
 const STEP = 64
 /** Files of one listing sniffed at once. */
@@ -67,7 +67,7 @@ export async function listDirectoryPage(
 }
 
 /** Directories first, then by name. */
-export function compareEntries(a: JailEntry, b: JailEntry): number {
+function compareEntries(a: JailEntry, b: JailEntry): number {
   const dirA = a.stats.kind === 'directory'
   const dirB = b.stats.kind === 'directory'
   if (dirA !== dirB) return dirA ? -1 : 1

@@ -2,9 +2,9 @@ import { lookup } from 'mime-types'
 
 import type { Jail, JailStats } from '@node/filesystem-jail'
 
-export const DIRECTORY_MIME = 'inode/directory'
+const DIRECTORY_MIME = 'inode/directory'
 export const BINARY_MIME = 'application/octet-stream'
-export const TEXT_MIME = 'text/plain; charset=utf-8'
+const TEXT_MIME = 'text/plain; charset=utf-8'
 const SNIFF_BYTES = 512
 
 // Game-server files that mime-db does not know: what the reference's content sniffing reports
@@ -83,17 +83,4 @@ export async function sniffFile(jail: Jail, path: string): Promise<string> {
   } finally {
     stream.destroy()
   }
-}
-
-/** The evidence-based MIME type, opening the file only when `mayOpen` and nothing else tells. */
-export async function mimeOf(
-  jail: Jail,
-  path: string,
-  name: string,
-  stats: JailStats,
-  mayOpen: boolean,
-): Promise<string> {
-  const cheap = cheapMime(name, stats)
-  if (cheap !== undefined) return cheap
-  return mayOpen ? sniffFile(jail, path) : BINARY_MIME
 }

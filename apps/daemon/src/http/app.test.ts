@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError } from '@node/shared-kernel'
 import { MemoryLogger } from '@node/shared-kernel/testing'
 
 import { createHttpApp, type HttpSettings } from './app.js'
+import { FileNotFoundError } from './captured-errors.js'
 import { sendJson } from './go-json.js'
 import { asObject, optionalBoolean } from './parse/fields.js'
 import { readJsonBody } from './parse/json-body.js'
@@ -38,9 +39,7 @@ describe('the HTTP app', () => {
       throw new NotFoundError('The requested resource does not exist on this instance.')
     })
     routes.get('/api/fs-missing', () => {
-      throw new NotFoundError('The requested resources was not found on the system.', {
-        withRequestId: true,
-      })
+      throw new FileNotFoundError()
     })
     routes.get('/api/busy', () => {
       throw new ConflictError('A transfer is already in progress for this server.')

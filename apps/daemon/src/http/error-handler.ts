@@ -1,12 +1,19 @@
 import type { ErrorRequestHandler, Request, Response } from 'express'
 
-import { isDaemonError, type ErrorCode, type Logger } from '@node/shared-kernel'
+import { isFilesystemError } from '@node/filesystem-jail'
+import { isDaemonError, type DaemonError, type ErrorCode, type Logger } from '@node/shared-kernel'
 
+import { PanelUpdateRejectedError } from '../config/apply-panel-update.js'
+import {
+  BodyTooLargeError,
+  FileNotFoundError,
+  GENERIC_ERROR,
+  MalformedBodyError,
+} from './captured-errors.js'
 import { sendJson } from './go-json.js'
 import { requestIdOf } from './middleware/request-id.js'
 
-export const GENERIC_ERROR = 'An unexpected error was encountered while processing this request'
-export const CLIENT_ABORTED = 'Request aborted by client.'
+const CLIENT_ABORTED = 'Request aborted by client.'
 
 // The one place where core errors become HTTP. Statuses follow spec/ (which follows Wings, e.g.
 // 400 rather than 413 for an oversized upload or a full disk), not HTTP textbook choices.
@@ -21,10 +28,6 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID: 422,
   NOT_RUNNING: 502,
   TIMEOUT: 504,
-}
-
-export function statusOf(code: ErrorCode): number {
-  return STATUS[code]
 }
 
 /** Maps a thrown error to the spec's `{ error, request_id? }` envelope (http-api §3). */
@@ -42,7 +45,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         code: err.code,
         url: req.originalUrl,
       })
-      const body = err.withRequestId
+      const body = carriesRequestId(err)
         ? { error: err.message, request_id: requestId }
         : { error: err.message }
       sendJson(res, STATUS[err.code], body)
@@ -59,6 +62,22 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     })
     sendJson(res, 500, { error: GENERIC_ERROR, request_id: requestId })
   }
+}
+
+/** The errors the daemon reports as the reference's error middleware does. */
+const CAPTURED = [
+  MalformedBodyError,
+  BodyTooLargeError,
+  FileNotFoundError,
+  PanelUpdateRejectedError,
+]
+
+/**
+ * Whether the envelope carries the request id: yes for filesystem errors and the errors the
+ * reference reports through its error middleware, no for a handler's own messages (http-api §3).
+ */
+function carriesRequestId(err: DaemonError): boolean {
+  return isFilesystemError(err) || CAPTURED.some((type) => err instanceof type)
 }
 
 // Not `req.destroyed`: Node destroys a request once its body was read, which is no abort.

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { LOG_FILE_NAME } from './winston-logger.js'
 
 /** Where the reference writes its logrotate file (behaviour.md §1 step 6, §16). */
-export const LOGROTATE_DIRECTORY = '/etc/logrotate.d'
+const LOGROTATE_DIRECTORY = '/etc/logrotate.d'
 const FILE_NAME = 'wings'
 
 /**

@@ -51,7 +51,7 @@ const GOARCH: Readonly<Record<string, string>> = {
   mipsel: 'mipsle',
 }
 
-export function goArchitecture(nodeArch = process.arch): string {
+function goArchitecture(nodeArch = process.arch): string {
   return GOARCH[nodeArch] ?? nodeArch
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 
 import type { ActivityRecorder } from '@node/activity'
+import type { WebsocketTokenPolicy } from '@node/jwt'
 import type { Server, ServerEvent } from '@node/server-state'
 import { systemClock, type Clock, type Logger, type TokenVerifier } from '@node/shared-kernel'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -17,7 +18,7 @@ import {
   type WebsocketRates,
 } from './websocket-session.js'
 
-export interface WebsocketSettings extends SessionSettings {
+interface WebsocketSettings extends SessionSettings {
   /** `remote`: the Panel's URL, the default allowed origin. */
   readonly remote: string
   /** `allowed_origins` (`*` allows any). */
@@ -27,6 +28,7 @@ export interface WebsocketSettings extends SessionSettings {
 export interface WebsocketEndpointOptions {
   readonly server: (uuid: string) => Server | undefined
   readonly tokens: TokenVerifier
+  readonly policy: WebsocketTokenPolicy
   readonly actions: WebsocketActions
   readonly settings: () => WebsocketSettings
   readonly logger: Logger
@@ -141,6 +143,7 @@ export class WebsocketEndpoint {
       ws,
       server,
       tokens: this.#o.tokens,
+      policy: this.#o.policy,
       actions: this.#o.actions,
       settings: this.#o.settings,
       expiryCheckMs: this.#limits.expiryCheckMs,

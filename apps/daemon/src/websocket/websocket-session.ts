@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 
 import type { ActivityRecorder } from '@node/activity'
-import { isPowerAction, LOCK_BUSY_MESSAGE, type PowerAction } from '@node/power'
+import type { WebsocketTokenPolicy } from '@node/jwt'
+import { isPowerAction, isPowerLockBusyError, type PowerAction } from '@node/power'
 import type { Server, ServerEvent } from '@node/server-state'
 import {
   isDaemonError,
@@ -35,6 +36,8 @@ export interface WebsocketSessionOptions {
   readonly ws: WebSocket
   readonly server: Server
   readonly tokens: TokenVerifier
+  /** Judges the session's token again before every event in and out. */
+  readonly policy: WebsocketTokenPolicy
   readonly actions: WebsocketActions
   readonly settings: () => SessionSettings
   /** websocket.md §4.1: 30 s. */
@@ -63,7 +66,7 @@ const POWER_PERMISSIONS: Readonly<Record<PowerAction, string>> = {
   kill: 'control.stop',
 }
 /** One inbound bucket: `burst` events at once, one more every `refillMs`. */
-export interface WebsocketRate {
+interface WebsocketRate {
   readonly burst: number
   readonly refillMs: number
 }
@@ -212,7 +215,7 @@ export class WebsocketSession {
 
   async #handle(event: string, arg: string): Promise<void> {
     if (event === 'auth') return this.#authenticate(arg)
-    const refused = this.#o.tokens.checkWebsocketToken(this.#claims, this.server.uuid)
+    const refused = this.#o.policy.check(this.#claims, this.server.uuid)
     if (refused !== undefined) {
       this.#enqueue(encodeFrame('jwt error', [refused]), false)
       return
@@ -237,13 +240,15 @@ export class WebsocketSession {
     try {
       claims = await this.#o.tokens.verify(token, 'websocket')
     } catch (err) {
-      this.#reportError(err)
+      // A refused websocket token is a DeniedError whose message is the `jwt error` text.
+      if (isDaemonError(err) && err.code === 'DENIED') this.#reportError(err, 'jwt error')
+      else this.#reportError(err)
       return
     }
     if (this.#closed) return
     this.#claims = claims
     this.#checkedAtSecond = -1
-    this.#showErrors = this.#o.tokens.hasPermission(claims, 'admin.websocket.errors')
+    this.#showErrors = this.#o.policy.hasPermission(claims, 'admin.websocket.errors')
     this.#enqueue(encodeFrame('auth success'), false)
     if (this.#authenticated) return
     this.#authenticated = true
@@ -263,7 +268,7 @@ export class WebsocketSession {
     try {
       await this.#o.actions.power(this.server, action)
     } catch (err) {
-      if (err instanceof Error && err.message === LOCK_BUSY_MESSAGE) {
+      if (isPowerLockBusyError(err)) {
         this.#enqueue(encodeFrame('daemon error', [errorEvent(LOCK_BUSY_TEXT)]), false)
         return
       }
@@ -296,7 +301,7 @@ export class WebsocketSession {
   }
 
   #has(permission: string): boolean {
-    return this.#claims !== undefined && this.#o.tokens.hasPermission(this.#claims, permission)
+    return this.#claims !== undefined && this.#o.policy.hasPermission(this.#claims, permission)
   }
 
   /**
@@ -316,7 +321,7 @@ export class WebsocketSession {
   #outboundCheck(): string | undefined {
     const second = Math.floor(this.#o.clock.now() / 1000)
     if (second !== this.#checkedAtSecond) {
-      this.#checkVerdict = this.#o.tokens.checkWebsocketToken(this.#claims, this.server.uuid)
+      this.#checkVerdict = this.#o.policy.check(this.#claims, this.server.uuid)
       this.#checkedAtSecond = second
     }
     return this.#checkVerdict
@@ -343,14 +348,15 @@ export class WebsocketSession {
     }, this.#o.expiryCheckMs)
   }
 
-  /** websocket.md §7: `jwt error` for token refusals, else `daemon error`, both prefixed. */
-  #reportError(err: unknown): void {
+  /**
+   * websocket.md §7: a refused token as `jwt error` with its text, anything else as
+   * `daemon error`, both prefixed.
+   */
+  #reportError(err: unknown, frame: 'jwt error' | 'daemon error' = 'daemon error'): void {
     if (this.#closed) return
     const id = randomUUID()
-    const jwtRefusal =
-      isDaemonError(err) && err.code === 'DENIED' && err.message.startsWith('jwt: ')
     this.#o.logger.debug('websocket event failed', { error_id: id, err })
-    if (jwtRefusal) {
+    if (frame === 'jwt error' && err instanceof Error) {
       this.#enqueue(encodeFrame('jwt error', [errorEvent(err.message, id)]), false)
       return
     }

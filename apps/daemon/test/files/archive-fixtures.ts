@@ -13,7 +13,7 @@ export interface TarEntry {
 const TYPE_FLAG = { file: '0', hardlink: '1', symlink: '2', directory: '5' } as const
 
 /** A ustar archive, written by hand so that tests can put anything in it (`..`, `/abs`, links). */
-export function tar(entries: readonly TarEntry[]): Buffer {
+function tar(entries: readonly TarEntry[]): Buffer {
   const blocks: Buffer[] = []
   for (const entry of entries) {
     const data = Buffer.from(entry.data ?? '')

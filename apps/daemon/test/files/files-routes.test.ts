@@ -450,7 +450,7 @@ describe('remote pull', () => {
     const start = await h.call('POST', '/files/pull', { url: `${originUrl}/slow`, root: '/' })
     const { identifier } = (await start.json()) as { identifier: string }
     const download = h.downloads.list(SERVER_UUID).find((d) => d.id === identifier)!
-    h.downloads.destroy(h.server)
+    h.downloads.cancelAll(h.server.uuid)
     await expect(download.done).rejects.toThrow()
     expect(h.downloads.list(SERVER_UUID)).toEqual([])
   })

@@ -7,7 +7,7 @@ import path from 'node:path'
 
 import type { ActivityEvent } from '@node/activity'
 import { Jail, type VolumeReserve } from '@node/filesystem-jail'
-import { JwtTokenVerifier } from '@node/jwt'
+import { BoundedTokenDenyList, JwtTokenVerifier } from '@node/jwt'
 import { Server } from '@node/server-state'
 import { buildServerConfiguration } from '@node/server-state/testing'
 import { MemoryLogger } from '@node/shared-kernel/testing'
@@ -106,7 +106,10 @@ export class FilesHarness {
         downloadUploadRoutes<Server>({
           get,
           jailOf: () => jail,
-          tokens: new JwtTokenVerifier({ nodeToken: () => NODE_TOKEN, bootedAt: 0 }),
+          tokens: new JwtTokenVerifier({
+            nodeToken: () => NODE_TOKEN,
+            denyList: new BoundedTokenDenyList({ bootedAt: 0 }),
+          }),
           uploadLimitMiB: () => options.uploadLimitMiB ?? 1,
           activity: { record: (event) => uploads.push(event) },
           logger,

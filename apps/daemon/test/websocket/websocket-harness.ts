@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-import { JwtTokenVerifier } from '@node/jwt'
+import { BoundedTokenDenyList, JwtTokenVerifier, WebsocketTokenPolicy } from '@node/jwt'
 import { sampleFixture, startPanelSim, type PanelSim } from '@node/panel-sim'
 import type { PowerAction } from '@node/power'
 import { Server } from '@node/server-state'
@@ -11,10 +11,10 @@ import { WebSocket } from 'ws'
 
 import { WebsocketEndpoint, type WebsocketLimits } from '../../src/websocket/websocket-endpoint.js'
 
-export const REMOTE = 'https://panel.example.com'
+const REMOTE = 'https://panel.example.com'
 
 /** Real time, moved forward by `advance` (the verifier and the sessions read the same clock). */
-export class OffsetClock implements Clock {
+class OffsetClock implements Clock {
   offsetMs = 0
   now(): number {
     return Date.now() + this.offsetMs
@@ -29,7 +29,7 @@ export class OffsetClock implements Clock {
 }
 
 /** What the sockets asked the server to do. */
-export class RecordedActions {
+class RecordedActions {
   readonly power: PowerAction[] = []
   readonly commands: string[] = []
   running = false
@@ -43,6 +43,7 @@ export interface Harness {
   readonly other: Server
   readonly clock: OffsetClock
   readonly verifier: JwtTokenVerifier
+  readonly denyList: BoundedTokenDenyList
   readonly actions: RecordedActions
   readonly endpoint: WebsocketEndpoint
   readonly url: (uuid?: string) => string
@@ -66,16 +67,22 @@ export async function startHarness(limits: Partial<WebsocketLimits> = {}): Promi
     configuration: buildServerConfiguration('6f1f2c1e-8f7a-4f5e-9c3b-2a1d0e9f8c7b'),
   })
   const clock = new OffsetClock()
+  const denyList = new BoundedTokenDenyList({ clock, bootedAt: Date.now() - 60_000 })
   const verifier = new JwtTokenVerifier({
     nodeToken: () => sim.node().daemonToken,
     clock,
-    bootedAt: Date.now() - 60_000,
+    denyList,
   })
   const actions = new RecordedActions()
   const byUuid = new Map([server, other].map((s) => [s.uuid, s]))
   const endpoint = new WebsocketEndpoint({
     server: (uuid) => byUuid.get(uuid),
     tokens: verifier,
+    policy: new WebsocketTokenPolicy({
+      denyList,
+      clock,
+      acceptsScopeless: () => verifier.acceptsScopeless(),
+    }),
     clock,
     limits: { expiryCheckMs: 100, ...limits },
     actions: {
@@ -103,6 +110,7 @@ export async function startHarness(limits: Partial<WebsocketLimits> = {}): Promi
     other,
     clock,
     verifier,
+    denyList,
     actions,
     endpoint,
     url: (uuid = server.uuid) => `ws://127.0.0.1:${port}/api/servers/${uuid}/ws`,

@@ -237,8 +237,8 @@ describe('inbound events and permissions', () => {
   })
 
   it('reports a busy power lock with the reference text', async () => {
-    const { LOCK_BUSY_MESSAGE } = await import('@node/power')
-    h.actions.powerError = new Error(LOCK_BUSY_MESSAGE)
+    const { PowerLockBusyError } = await import('@node/power')
+    h.actions.powerError = new PowerLockBusyError()
     const client = await authed()
     client.send('set state', 'start')
 
@@ -463,7 +463,7 @@ describe('deny lists', () => {
     try {
       const client = await Client.open(own.url())
       await client.authenticate(own.token())
-      own.verifier.denyJtis([
+      own.denyList.denyJtis([
         own.sim.tokens.websocket({ server: own.server.uuid }).claims['jti'] as string,
       ])
       own.clock.advance(1000)
@@ -486,12 +486,12 @@ describe('deny lists', () => {
       const client = await Client.open(own.url())
       await client.authenticate(issued.token)
 
-      own.verifier.deauthorizeUser(user, [own.other.uuid])
+      own.denyList.deauthorizeUser(user, [own.other.uuid])
       own.clock.advance(1000)
       own.server.events.publish('console output', 'another server was named')
       expect((await client.next('console output')).args).toEqual(['another server was named'])
 
-      own.verifier.deauthorizeUser(user, [own.server.uuid])
+      own.denyList.deauthorizeUser(user, [own.server.uuid])
       own.clock.advance(1000)
       own.server.events.publish('console output', 'hidden')
       expect((await client.next('jwt error')).args).toEqual([

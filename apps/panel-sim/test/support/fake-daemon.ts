@@ -7,14 +7,14 @@ import {
 import type { AddressInfo } from 'node:net'
 
 /** A request the fake daemon received. */
-export interface DaemonCall {
+interface DaemonCall {
   readonly method: string
   readonly url: string
   readonly headers: IncomingHttpHeaders
   readonly body: Buffer
 }
 
-export type DaemonHandler = (call: DaemonCall, res: ServerResponse) => void | Promise<void>
+type DaemonHandler = (call: DaemonCall, res: ServerResponse) => void | Promise<void>
 
 /**
  * The other party for tests of the simulator's Panel → daemon side: a loopback HTTP server that

@@ -47,7 +47,7 @@ export function applyDocumentReplacements(
 }
 
 /** The value a replacement writes: booleans stay booleans, integer text becomes a number. */
-export function typedValue(replacement: ResolvedReplacement): boolean | number | bigint | string {
+function typedValue(replacement: ResolvedReplacement): boolean | number | bigint | string {
   const text = replacement.value
   if (replacement.isBoolean) return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)
   if (/^[+-]?\d+$/.test(text)) {

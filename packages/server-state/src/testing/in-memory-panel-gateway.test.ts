@@ -4,9 +4,22 @@ import { isDaemonError } from '@node/shared-kernel'
 
 import { buildServerConfiguration } from './build-server-configuration.js'
 import { DEFAULT_INSTALLATION_SCRIPT, InMemoryPanelGateway } from './in-memory-panel-gateway.js'
+import { describePanelGatewayContract } from './panel-gateway-contract.js'
 
 const A = 'aaaaaaaa-0000-4000-8000-000000000001'
 const B = 'aaaaaaaa-0000-4000-8000-000000000002'
+
+describePanelGatewayContract('InMemoryPanelGateway', () => {
+  const panel = new InMemoryPanelGateway([buildServerConfiguration(A), buildServerConfiguration(B)])
+  const user = 'bbbbbbbb-0000-4000-8000-000000000001'
+  panel.addSftpUser('alice.aaaaaaaa', { password: 'secret', server: A, permissions: ['*'], user })
+  return Promise.resolve({
+    gateway: panel,
+    servers: [A, B],
+    sftp: { username: 'alice.aaaaaaaa', password: 'secret', user, server: A },
+    close: () => Promise.resolve(),
+  })
+})
 
 describe('InMemoryPanelGateway', () => {
   it('lists its servers page by page, broken entries with their error', async () => {

@@ -24,7 +24,12 @@ export interface FakeSftpUser {
   readonly password: string
   readonly server: string
   readonly permissions: readonly string[]
+  /** The user's uuid, which the Panel answers as `user`; default: the login name. */
+  readonly user?: string
 }
+
+/** An SFTP login names the server by the first 8 characters of its uuid: `alice.1a2b3c4d`. */
+const SFTP_USERNAME = /^(.+)\.([a-z0-9]{8})$/i
 
 /** Installation script served for a server that has none set: a shell that does nothing. */
 export const DEFAULT_INSTALLATION_SCRIPT: InstallationScript = {
@@ -175,10 +180,19 @@ export class InMemoryPanelGateway implements PanelGateway {
   ): Promise<SftpAuthResult> {
     await this.#enter('validateSftpCredentials', [request], signal)
     const user = this.#sftpUsers.get(request.username)
-    if (!user || request.type !== 'password' || user.password !== request.password) {
+    if (
+      !SFTP_USERNAME.test(request.username) ||
+      !user ||
+      request.type !== 'password' ||
+      user.password !== request.password
+    ) {
       throw new DeniedError('The credentials provided were not valid.')
     }
-    return { user: request.username, server: user.server, permissions: [...user.permissions] }
+    return {
+      user: user.user ?? request.username,
+      server: user.server,
+      permissions: [...user.permissions],
+    }
   }
 
   async sendActivity(entries: readonly ActivityEntry[], signal?: AbortSignal): Promise<void> {

@@ -8,7 +8,7 @@ import { SERVER_UUID } from './sftp-harness.js'
 const TOKEN_ID = 'Q0mVwY8pXb3Kc7Rt'
 const TOKEN = 'Xq3vJ8kPzR2mT6wYbN9cL4dF7hG1sA5eK0uV8iO3pQ2rW6tY9xZ4nM7bC1vB5hJ2'
 
-export const SUBUSER = 'alice'
+const SUBUSER = 'alice'
 export const SUBUSER_PASSWORD = 'alice-password'
 export const SUBUSER_UUID = '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d'
 /** The subuser's login: `<panel username>.<server short id>`. */

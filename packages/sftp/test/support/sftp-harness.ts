@@ -21,7 +21,7 @@ export const USERNAME = 'alice.d3aac109'
 export const PASSWORD = 'correct horse battery staple'
 
 /** The server's state as the lookup reports it; tests flip the flags. */
-export interface MutableServerView {
+interface MutableServerView {
   jail: Jail
   suspended: boolean
   installing: boolean

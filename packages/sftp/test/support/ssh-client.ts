@@ -74,7 +74,7 @@ export async function connectSftp(
   }
 }
 
-export interface SftpCalls {
+interface SftpCalls {
   open(path: string, flags: OpenMode | number, attrs?: { mode?: number }): Promise<Buffer>
   close(handle: Buffer): Promise<void>
   read(handle: Buffer, length: number, position: number): Promise<Buffer>

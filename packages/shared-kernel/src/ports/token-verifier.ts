@@ -87,23 +87,25 @@ export const TOKEN_ERROR_MESSAGES = {
 } as const
 
 /**
- * Checks the Panel's HS256 tokens and keeps the deny lists. Adapter: @node/jwt.
+ * Checks the Panel's HS256 tokens: signature, times, claims and scope; user tokens also against
+ * the TokenDenyList. Adapter: @node/jwt. The websocket re-judges its token before every event with
+ * @node/jwt's WebsocketTokenPolicy.
  *
  * Failures, by how the callers answer them:
  * - `InvalidTokenError` (not a DaemonError): malformed, badly signed, expired (except websocket),
  *   not yet valid, or claims of the wrong type. HTTP answers the generic 500; the websocket
  *   answers `daemon error`.
- * - `DeniedError` whose message is a `TOKEN_ERROR_MESSAGES` text: from `verify(…, 'websocket')`
- *   a `jwt error` text (`missingScope` for a token without `scope` where one is required); from
+ * - `DeniedError`: from `verify(…, 'websocket')` its message is a `jwt error` text
+ *   (`missingScope` for a token without `scope` where one is required); from
  *   `verify(…, 'transfer')` `Forbidden.` (403).
  * - `NotFoundError` with `TOKEN_ERROR_MESSAGES.resourceNotFound`: a one-time token refused by
  *   `redeem` (unknown server, denied, already used, wrong scope): HTTP 404.
  */
 export interface TokenVerifier {
   /**
-   * Verifies a websocket `auth` token (signature, time, claims, deny lists, `websocket.connect`
+   * Verifies a websocket `auth` token (signature, time, claims, deny list, `websocket.connect`
    * and scope) or a transfer token (signature, time, scope, `sub`). Has no side effects; the
-   * websocket token's `server_uuid` is left for `checkWebsocketToken` to compare.
+   * websocket token's `server_uuid` is left for the websocket policy to compare.
    */
   verify<P extends 'websocket' | 'transfer'>(
     token: string,
@@ -119,28 +121,6 @@ export interface TokenVerifier {
     purpose: P,
     options: RedeemOptions,
   ): Promise<TokenClaimsByPurpose[P]>
-  /**
-   * Re-checks a websocket session's token before each event: returns the `jwt error` text
-   * (expired, denied, no connect permission or scope, other server; `undefined` claims mean no
-   * token yet), or undefined when the token may still be used.
-   */
-  checkWebsocketToken(
-    claims: WebsocketTokenClaims | undefined,
-    serverUuid: string,
-  ): string | undefined
-  /** Whether the token grants `permission` (`*` grants all but `admin*`); false once denied. */
-  hasPermission(claims: WebsocketTokenClaims, permission: string): boolean
-  /** Whether a user token is denied: issued before boot, or at or before a matching denial. */
-  isTokenDenied(
-    claims: Pick<UserTokenClaims, 'serverUuid' | 'userUuid' | 'jti' | 'issuedAt'>,
-  ): boolean
-  /** `ws/deny`: every user token with one of these `jti`s issued up to now is denied. */
-  denyJtis(jtis: readonly string[]): void
-  /**
-   * `deauthorize-user`: every token of `userUuid` for these servers ('all': for any server)
-   * issued up to now is denied.
-   */
-  deauthorizeUser(userUuid: string, servers: readonly string[] | 'all'): void
 }
 
 // Checked by isInvalidTokenError instead of instanceof: a consumer may hold two copies of this package.

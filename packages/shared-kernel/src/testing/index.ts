@@ -1,2 +1,3 @@
 export { FakeClock } from './fake-clock.js'
 export { MemoryLogger, type LogRecord } from './memory-logger.js'
+export { InMemoryTokenDenyList } from './in-memory-token-deny-list.js'

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
 
-export const INTERNAL_DESTINATION = 'downloader: destination resolves to internal network location'
+const INTERNAL_DESTINATION = 'downloader: destination resolves to internal network location'
 
 // Loopback, private, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254 included),
 // shared, reserved, multicast and unspecified ranges: nothing a public download lives in.

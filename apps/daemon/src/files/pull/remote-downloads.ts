@@ -11,7 +11,7 @@ import { nullLogger, type Logger } from '@node/shared-kernel'
 
 import { guardedLookupWith, InternalDestinationError, isInternalAddress } from './address-guard.js'
 
-export const PULL_USER_AGENT = 'Pterodactyl Panel (https://pterodactyl.io)'
+const PULL_USER_AGENT = 'Pterodactyl Panel (https://pterodactyl.io)'
 export const MAX_DOWNLOADS_PER_SERVER = 3
 const DEFAULT_MAX_REDIRECTS = 10
 const DEFAULT_TIMEOUT_MS = 12 * 60 * 60 * 1000
@@ -127,13 +127,9 @@ export class RemoteDownloads {
     if (download?.serverKey === serverKey) download.cancel()
   }
 
+  /** Every download of the server stops (it is being deleted: http-api §6.2 step 4). */
   cancelAll(serverKey: string): void {
     for (const download of this.list(serverKey)) download.cancel()
-  }
-
-  /** A ServerLifecycleHooks `destroy`: a deleted server's downloads stop (`addHooks(downloads)`). */
-  destroy(server: { readonly uuid: string }): void {
-    this.cancelAll(server.uuid)
   }
 
   async #run(download: RemoteDownload, jail: Jail, request: PullRequest): Promise<PullResult> {
@@ -219,7 +215,7 @@ export function checkedUrl(url: URL): URL {
 
 /** The written file's base name: the header's, the client's, else the last segment of the URL
  * finally fetched (after redirects). */
-export function targetName(
+function targetName(
   request: PullRequest,
   response: IncomingMessage,
   finalUrl: URL = request.url,
@@ -235,7 +231,7 @@ export function targetName(
   return base
 }
 
-export function dispositionName(header: string | undefined): string | undefined {
+function dispositionName(header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
   if (extended) return decodeSegment(extended[1]!.trim())

@@ -4,9 +4,8 @@ import type { RequestHandler } from 'express'
 
 import { DeniedError, UnauthorizedError } from '@node/shared-kernel'
 
-export const MISSING_AUTHORIZATION =
-  'The required authorization heads were not present in the request.'
-export const NOT_AUTHORIZED = 'You are not authorized to access this endpoint.'
+const MISSING_AUTHORIZATION = 'The required authorization heads were not present in the request.'
+const NOT_AUTHORIZED = 'You are not authorized to access this endpoint.'
 
 /**
  * The node token check of http-api §2.3. The token is read on every request so a token rotated
@@ -30,7 +29,7 @@ export function bearerAuth(currentToken: () => string): RequestHandler {
 }
 
 /** Compares digests so neither the content nor the length of the token leaks through timing. */
-export function constantTimeEquals(a: string, b: string): boolean {
+function constantTimeEquals(a: string, b: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest()
   return timingSafeEqual(digest(a), digest(b)) && a.length === b.length
 }

@@ -1,13 +1,13 @@
 import type { Request } from 'express'
 
-import { BadRequestError, TooLargeError } from '@node/shared-kernel'
+import { BadRequestError } from '@node/shared-kernel'
 
-import { GENERIC_ERROR } from '../error-handler.js'
+import { BodyTooLargeError, MalformedBodyError } from '../captured-errors.js'
 
-export const NOT_PARSABLE =
+const NOT_PARSABLE =
   'The data passed in the request was not in a parsable format. Please try again.'
 /** Our own cap: the reference reads JSON bodies without limit (docs/compatibility.md). */
-export const JSON_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+const JSON_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 
 /**
  * Reads and parses a JSON request body with the reference's error semantics (http-api §3): an empty
@@ -29,7 +29,7 @@ export async function readJsonBody(
 
 /** The generic 400 the reference sends for malformed JSON, wrong types and failed bindings. */
 export function invalidBody(cause?: unknown): BadRequestError {
-  return new BadRequestError(GENERIC_ERROR, { withRequestId: true, cause })
+  return new MalformedBodyError({ cause })
 }
 
 async function readBody(req: Request, limitBytes: number): Promise<string> {
@@ -45,8 +45,6 @@ async function readBody(req: Request, limitBytes: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-function tooLarge(limitBytes: number): TooLargeError {
-  return new TooLargeError(`The request body is larger than the limit of ${limitBytes} bytes.`, {
-    withRequestId: true,
-  })
+function tooLarge(limitBytes: number): BodyTooLargeError {
+  return new BodyTooLargeError(limitBytes)
 }

@@ -30,10 +30,10 @@ import {
 } from '../parse/fields.js'
 import { invalidBody, readJsonBody } from '../parse/json-body.js'
 
-export const TAR_GZIP_MIME = 'application/tar+gzip'
-export const MAX_PER_PAGE = 1000
+const TAR_GZIP_MIME = 'application/tar+gzip'
+const MAX_PER_PAGE = 1000
 /** Names of one request acted on at once (delete, rename, chmod): its bounded fan-out. */
-export const FILE_FAN_OUT = 16
+const FILE_FAN_OUT = 16
 
 /** The archive use cases of @node/filesystem-jail (compressFiles, decompressArchive). */
 export interface FileArchives {
@@ -249,7 +249,7 @@ function stripLeadingSlash(file: string): string {
 }
 
 /** The opt-in paged form: present when `page` or `per_page` is given; bad values are a 400. */
-export function pageRequest(req: Request): PageRequest | undefined {
+function pageRequest(req: Request): PageRequest | undefined {
   const pageText = queryString(req, 'page')
   const perPageText = queryString(req, 'per_page')
   if (pageText === '' && perPageText === '') return undefined
@@ -294,7 +294,7 @@ function chmodRequests(body: JsonObject): { file: string; mode: string }[] {
 }
 
 /** Aborts when the client goes away before the response is finished. */
-export function abortOnClose(req: Request, res: Response): AbortSignal {
+function abortOnClose(req: Request, res: Response): AbortSignal {
   const controller = new AbortController()
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client went away'))

@@ -11,7 +11,7 @@ export const OPENAPI_FILE = new URL('../../../openapi.yaml', import.meta.url)
 let document: Promise<unknown> | undefined
 
 /** The document, read and parsed once per process. */
-export function openApiDocument(): Promise<unknown> {
+function openApiDocument(): Promise<unknown> {
   document ??= readFile(OPENAPI_FILE, 'utf8').then(
     (text) => parse(text) as unknown,
     (err: unknown) => {

@@ -10,13 +10,7 @@ import { buildServerConfiguration } from '@node/server-state/testing'
 import { MemoryLogger } from '@node/shared-kernel/testing'
 
 import { createHttpApp } from '../app.js'
-import {
-  logSize,
-  POWER_ROUTE_ERRORS,
-  powerLockWaitMs,
-  powerRoutes,
-  type PowerApi,
-} from './power.routes.js'
+import { logSize, POWER_ROUTE_ERRORS, powerLockWaitMs, powerRoutes } from './power.routes.js'
 
 describe('logSize', () => {
   it.each([
@@ -78,7 +72,14 @@ describe('the power routes over HTTP', () => {
       }),
       trustedProxies: [],
       publicRoutes: [],
-      routes: [powerRoutes(api)],
+      routes: [
+        powerRoutes({
+          servers: api,
+          isSuspended: (server) => server.isSuspended,
+          power: api,
+          install: api,
+        }),
+      ],
     })
     http = createServer(app)
     http.listen(0, '127.0.0.1')
@@ -233,7 +234,7 @@ describe('the power routes over HTTP', () => {
 })
 
 /** Records what the routes ask for; the state it answers from lives on real `Server` objects. */
-class RecordingPowerApi implements PowerApi<Server> {
+class RecordingPowerApi {
   readonly calls: unknown[][] = []
   log: readonly string[] = []
   powerBusy = false
@@ -245,10 +246,7 @@ class RecordingPowerApi implements PowerApi<Server> {
   get(uuid: string): Server | undefined {
     return this.#servers.get(uuid)
   }
-  isSuspended(server: Server): boolean {
-    return server.isSuspended
-  }
-  power(server: Server, action: PowerAction, waitMs: number): void {
+  start(server: Server, action: PowerAction, waitMs: number): void {
     this.calls.push(['power', server.uuid, action, waitMs])
   }
   isRunning(server: Server): Promise<boolean> {
@@ -265,7 +263,7 @@ class RecordingPowerApi implements PowerApi<Server> {
   install(server: Server): void {
     this.calls.push(['install', server.uuid])
   }
-  isPowerBusy(): boolean {
+  isBusy(): boolean {
     return this.powerBusy
   }
   reinstall(server: Server): void {

@@ -16,31 +16,40 @@ export const POWER_ROUTE_ERRORS = {
   reinstallBusy: 'Cannot execute server reinstall event while another power action is running.',
 } as const
 
-/** What the power routes need; wired in the composition root (ServerRuntimes). */
-export interface PowerApi<S> {
-  get(uuid: string): S | undefined
-  isSuspended(server: S): boolean
-  /** Runs the action in the background (its failures are logged and reach the websocket). */
-  power(server: S, action: PowerAction, waitMs: number): void
-  isRunning(server: S): Promise<boolean>
-  sendCommands(server: S, commands: readonly string[]): Promise<void>
-  readLog(server: S, lines: number): Promise<readonly string[]>
-  /** Sync then install, in the background. */
-  install(server: S): void
-  /** Whether a power action holds the lock (a reinstall is refused then). */
-  isPowerBusy(server: S): boolean
-  /** Stop, sync, then install with `reinstall: true`, in the background. */
-  reinstall(server: S): void
+/** What the power routes need: the ServerPower and InstallServer use cases of @node/servers. */
+export interface PowerRoutesOptions<S> {
+  readonly servers: { get(uuid: string): S | undefined }
+  readonly isSuspended: (server: S) => boolean
+  readonly power: {
+    /** Runs the action in the background (its failures are logged and reach the websocket). */
+    start(server: S, action: PowerAction, waitMs: number): void
+    isRunning(server: S): Promise<boolean>
+    /** Whether a power action holds the lock (a reinstall is refused then). */
+    isBusy(server: S): boolean
+    sendCommands(server: S, commands: readonly string[]): Promise<void>
+    readLog(server: S, lines: number): Promise<readonly string[]>
+  }
+  readonly install: {
+    /** Sync then install, in the background. */
+    install(server: S): void
+    /** Stop, sync, then install with `reinstall: true`, in the background. */
+    reinstall(server: S): void
+  }
 }
 
 /** http-api §6.3-§6.7: logs, power, commands, install, reinstall. */
-export function powerRoutes<S>(api: PowerApi<S>): Router {
+export function powerRoutes<S>(options: PowerRoutesOptions<S>): Router {
+  const { power, install } = options
   const router = Router()
   const server = Router({ mergeParams: true })
-  router.use('/api/servers/:server', serverExists(api.get.bind(api)), server)
+  router.use(
+    '/api/servers/:server',
+    serverExists((uuid) => options.servers.get(uuid)),
+    server,
+  )
 
   server.get('/logs', async (req, res) => {
-    const lines = await api.readLog(serverOf<S>(res), logSize(req.query['size']))
+    const lines = await power.readLog(serverOf<S>(res), logSize(req.query['size']))
     sendJson(res, 200, { data: lines.length === 0 ? null : lines })
   })
 
@@ -50,31 +59,31 @@ export function powerRoutes<S>(api: PowerApi<S>): Router {
     const waitSeconds = optionalInteger(body, 'wait_seconds') ?? 0
     if (!isPowerAction(action)) throw new InvalidError(POWER_ROUTE_ERRORS.invalidAction)
     const target = serverOf<S>(res)
-    if ((action === 'start' || action === 'restart') && api.isSuspended(target)) {
+    if ((action === 'start' || action === 'restart') && options.isSuspended(target)) {
       throw new BadRequestError(POWER_ROUTE_ERRORS.suspended)
     }
-    api.power(target, action, powerLockWaitMs(waitSeconds))
+    power.start(target, action, powerLockWaitMs(waitSeconds))
     res.status(202).end()
   })
 
   server.post('/commands', async (req, res) => {
     const target = serverOf<S>(res)
     // The reference checks the process before it reads the body.
-    if (!(await api.isRunning(target))) throw new NotRunningError(POWER_ROUTE_ERRORS.stopped)
+    if (!(await power.isRunning(target))) throw new NotRunningError(POWER_ROUTE_ERRORS.stopped)
     const body = asObject(await readJsonBody(req))
-    await api.sendCommands(target, optionalStringArray(body, 'commands') ?? [])
+    await power.sendCommands(target, optionalStringArray(body, 'commands') ?? [])
     res.status(204).end()
   })
 
   server.post('/install', (_req, res) => {
-    api.install(serverOf<S>(res))
+    install.install(serverOf<S>(res))
     res.status(202).end()
   })
 
   server.post('/reinstall', (_req, res) => {
     const target = serverOf<S>(res)
-    if (api.isPowerBusy(target)) throw new ConflictError(POWER_ROUTE_ERRORS.reinstallBusy)
-    api.reinstall(target)
+    if (power.isBusy(target)) throw new ConflictError(POWER_ROUTE_ERRORS.reinstallBusy)
+    install.reinstall(target)
     res.status(202).end()
   })
 

@@ -1,0 +1,6 @@
+export {
+  createDockerTestBed,
+  TEST_CONTAINER_USER,
+  type DockerTestBed,
+  type TestNetwork,
+} from './docker-test-bed.js'
