@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 
-import { createTarGzStream, Jail } from '@node/filesystem-jail'
+import { createTarGzStream, extractTarGz, Jail } from '@node/filesystem-jail'
 import { Server, type ServerEvent } from '@node/server-state'
 import { buildServerConfiguration, InMemoryPanelGateway } from '@node/server-state/testing'
 import { isDaemonError, TimeoutError } from '@node/shared-kernel'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import { describeTree } from '../test/support/trees.js'
-import { extractTarGz } from '../test/support/extract-tar-gz.js'
 import { BACKUP_MESSAGES } from './backup-messages.js'
 import {
   RESTORE_STOP_TIMEOUT_MS,

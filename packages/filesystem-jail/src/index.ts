@@ -6,6 +6,7 @@ export { DiskUsage, type DiskUsageOptions, type UsageFreshness } from './disk-us
 export { JAIL_MESSAGES, JailFault, jailFaultOf, type JailFaultReason } from './errors.js'
 export {
   Jail,
+  type JailDirectory,
   type JailEntry,
   type JailOptions,
   type JailOwner,
@@ -38,6 +39,10 @@ export {
 } from './archive/compress.js'
 export {
   decompressArchive,
+  extractTarGz,
   type DecompressOptions,
   type DecompressResult,
+  type ExtractTarGzOptions,
 } from './archive/decompress.js'
+export type { BombGuard } from './archive/extract.js'
+export type { TarWalkOptions } from './archive/tar-walk.js'

@@ -112,6 +112,16 @@ export interface ListOptions {
   readonly batchSize?: number
 }
 
+/** A directory opened for a walk below it (archives); see Jail.openDirectory. */
+export interface JailDirectory {
+  /** An O_PATH descriptor of the directory: no read access; names below it are opened `*at`. */
+  readonly fd: number
+  /** Where it really is, relative to the root (symlinks on the way resolved). */
+  readonly realPath: string
+  /** Closes the descriptor; call once the walk is over. */
+  close(): Promise<void>
+}
+
 /** What a removal freed. */
 export interface RemoveResult {
   /** Bytes of regular files whose last link was removed. */
@@ -217,6 +227,11 @@ export class Jail {
     return this.#denylist
   }
 
+  /** The uid and gid given to everything the jail creates (the user game servers run as). */
+  get owner(): JailOwner | undefined {
+    return this.#owner
+  }
+
   /** The egg changed: new `file_denylist` patterns apply to operations that start from now. */
   setDenylist(patterns: readonly string[]): void {
     this.#denylist = new Denylist(patterns)
@@ -281,6 +296,93 @@ export class Jail {
       await closeQuietly(dirFd)
       this.#release()
     }
+  }
+
+  /**
+   * Opens the directory `path` for a walk below it (the archive engine's worker): an O_PATH
+   * descriptor, so nothing can be read through it but names, the last component never
+   * followed. The caller closes it.
+   */
+  async openDirectory(path: string): Promise<JailDirectory> {
+    const p = parseJailPath(path)
+    return this.#run(p, async (rootFd) => {
+      const fd = await this.#backend.openPath(
+        rootFd,
+        await this.#onDisk(rootFd, p.components),
+        false,
+        true,
+      )
+      try {
+        const realPath = await this.#relativeOf(fd, p)
+        let closed = false
+        const close = async (): Promise<void> => {
+          if (closed) return
+          closed = true
+          await closeQuietly(fd)
+        }
+        return { fd, realPath, close }
+      } catch (error) {
+        await closeQuietly(fd)
+        throw error
+      }
+    })
+  }
+
+  /**
+   * Creates the symlink `linkPath` → `target`, never replacing anything. `target` is a jail path
+   * (absolute from the root, or relative to the link's directory) and must stay inside the root
+   * when resolved lexically (else `outside_root`); it is stored relative to the link's directory,
+   * so the link means the same to the jail and to the server's process. Parents of the link must
+   * exist; the deny list is checked on the link's path; the link is owned by `owner`.
+   */
+  async symlink(target: string, linkPath: string): Promise<void> {
+    const p = parseJailPath(linkPath)
+    if (p.components.length === 0) throw jailError('exists', p.input)
+    const parent = p.components.slice(0, -1)
+    if (typeof target !== 'string' || target === '') throw jailError('bad_path', String(target))
+    const resolved = target.startsWith('/')
+      ? parseJailPath(target)
+      : parseJailPath(parent.join('/'), target)
+    const stored = relativeTarget(parent, resolved.components)
+    this.#checkDeniedPath(p, false)
+    await this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      try {
+        await this.#checkDenied(p, dirFd, name, false)
+        await this.#backend.symlinkAt(stored, dirFd, name).catch((error: unknown) => {
+          if (errnoOf(error) === 'EEXIST') throw jailError('exists', p.input, { cause: error })
+          throw error
+        })
+        if (this.#owner) {
+          await fs.lchown(procPath(dirFd, name), this.#owner.uid, this.#owner.gid)
+        }
+      } finally {
+        await closeQuietly(dirFd)
+      }
+    })
+  }
+
+  /**
+   * The target of the symlink `path` (its last component never followed), as a path from the
+   * root (`/plugins/x.jar`). A target that leaves the root (absolute, or climbing above it) is
+   * `outside_root`; anything but a symlink is `not_found`.
+   */
+  async readlink(path: string): Promise<string> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('not_found', p.input)
+    const target = await this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      try {
+        return await this.#backend.readlinkAt(dirFd, name).catch((error: unknown) => {
+          if (errnoOf(error) === 'EINVAL') throw jailError('not_found', p.input, { cause: error })
+          throw error
+        })
+      } finally {
+        await closeQuietly(dirFd)
+      }
+    })
+    if (target.startsWith('/') || target === '') throw jailError('outside_root', p.input)
+    return `/${parseJailPath(p.components.slice(0, -1).join('/'), target).relative}`
   }
 
   /**
@@ -786,15 +888,19 @@ export class Jail {
   async #checkDenied(p: JailPath, dirFd: number, name: string, isDir: boolean): Promise<string> {
     if (this.#denylist.empty) return p.relative
     this.#checkDeniedPath(p, isDir)
-    // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
-    const dir = decodeName(await fs.readlink(procFd(dirFd), { encoding: 'buffer' }))
-    let relative: string
-    if (dir === this.#rootReal) relative = name
-    else if (dir.startsWith(`${this.#rootReal}/`)) {
-      relative = `${dir.slice(this.#rootReal.length + 1)}/${name}`
-    } else throw jailError('outside_root', p.input)
+    const dir = await this.#relativeOf(dirFd, p)
+    const relative = dir === '' ? name : `${dir}/${name}`
     if (this.#denylist.isDenied(relative, isDir)) throw jailError('denied', p.input)
     return relative
+  }
+
+  /** Where the directory `dirFd` really is, relative to the root ('' for the root itself). */
+  async #relativeOf(dirFd: number, p: JailPath): Promise<string> {
+    // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
+    const dir = decodeName(await fs.readlink(procFd(dirFd), { encoding: 'buffer' }))
+    if (dir === this.#rootReal) return ''
+    if (dir.startsWith(`${this.#rootReal}/`)) return dir.slice(this.#rootReal.length + 1)
+    throw jailError('outside_root', p.input)
   }
 
   /**
@@ -1048,6 +1154,14 @@ function checkOwner(uid: number, gid: number): void {
       throw new RangeError(`bad uid/gid: ${id}`)
     }
   }
+}
+
+/** `to` (components from the root) as a path relative to the directory `from`. */
+function relativeTarget(from: readonly string[], to: readonly string[]): string {
+  let common = 0
+  while (common < from.length && common < to.length && from[common] === to[common]) common++
+  const up = from.slice(common).map(() => '..')
+  return [...up, ...to.slice(common)].join('/') || '.'
 }
 
 function temporaryName(): string {
