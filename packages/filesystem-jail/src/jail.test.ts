@@ -1,6 +1,7 @@
 import {
   chmod,
   lstat,
+  readlink,
   mkdir,
   mkdtemp,
   readdir,
@@ -456,6 +457,68 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
       await jail.chown('a.txt', 4321, 5432)
 
       expect(await lstat(path.join(root, 'a.txt'))).toMatchObject({ uid: 4321, gid: 5432 })
+    })
+  })
+
+  describe('symlink and readlink', () => {
+    beforeEach(async () => {
+      await mkdir(path.join(root, 'plugins/old'), { recursive: true })
+      await writeFile(path.join(root, 'plugins/a.jar'), 'jar')
+    })
+
+    it('makes a link beneath the root, owned by the owner; an absolute target is stored relative', async () => {
+      await openJail({ owner: { uid: 4321, gid: 5432 } })
+
+      await jail.symlink('/plugins/a.jar', 'plugins/old/current.jar')
+      await jail.symlink('a.jar', 'plugins/same-dir.jar')
+
+      expect(await readlink(path.join(root, 'plugins/old/current.jar'))).toBe('../a.jar')
+      expect(await readlink(path.join(root, 'plugins/same-dir.jar'))).toBe('a.jar')
+      expect(await lstat(path.join(root, 'plugins/old/current.jar'))).toMatchObject({
+        uid: 4321,
+        gid: 5432,
+      })
+      expect((await failure(jail.openRead('plugins/old/current.jar'))).reason).toBe('symlink')
+    })
+
+    it('refuses a target that leaves the root, an existing name and a denied link path', async () => {
+      await openJail({ denylist: ['*.cfg'] })
+
+      expect(await failure(jail.symlink('../../etc/passwd', 'plugins/p'))).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'outside_root',
+      })
+      expect(await failure(jail.symlink('/../x', 'p'))).toMatchObject({ reason: 'outside_root' })
+      expect(await failure(jail.symlink('/plugins', 'plugins/a.jar'))).toMatchObject({
+        reason: 'exists',
+      })
+      expect(await failure(jail.symlink('/plugins/a.jar', 'server.cfg'))).toMatchObject({
+        code: 'DENIED',
+      })
+      expect(await failure(jail.symlink('/plugins', 'missing/link'))).toMatchObject({
+        code: 'NOT_FOUND',
+      })
+      expect((await tree(root)).sort()).toEqual(['plugins', 'plugins/a.jar', 'plugins/old'])
+      expect(await readFile(path.join(root, 'plugins/a.jar'), 'utf8')).toBe('jar')
+    })
+
+    it('reads a link as a path from the root, without following it', async () => {
+      await symlink('../a.jar', path.join(root, 'plugins/old/up.jar'))
+      await symlink('/etc/passwd', path.join(root, 'abs'))
+      await symlink('../../outside', path.join(root, 'plugins/escape'))
+      await symlink('old', path.join(root, 'plugins/dir-link'))
+
+      expect(await jail.readlink('plugins/old/up.jar')).toBe('/plugins/a.jar')
+      expect(await jail.readlink('/plugins/dir-link')).toBe('/plugins/old')
+      expect(await failure(jail.readlink('abs'))).toMatchObject({ reason: 'outside_root' })
+      expect(await failure(jail.readlink('plugins/escape'))).toMatchObject({
+        reason: 'outside_root',
+      })
+      expect(await failure(jail.readlink('plugins/a.jar'))).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'not_found',
+      })
+      expect(await failure(jail.readlink('plugins/none'))).toMatchObject({ code: 'NOT_FOUND' })
     })
   })
 

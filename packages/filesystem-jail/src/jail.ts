@@ -331,8 +331,8 @@ export class Jail {
   /**
    * Creates the symlink `linkPath` → `target`, never replacing anything. `target` is a jail path
    * (absolute from the root, or relative to the link's directory) and must stay inside the root
-   * when resolved lexically (else `outside_root`); it is stored relative to the link's directory,
-   * so the link means the same to the jail and to the server's process. Parents of the link must
+   * when resolved lexically (else `outside_root`); an absolute one is stored relative to the
+   * link's directory, so the link means the same to the jail and to the server's process. Parents of the link must
    * exist; the deny list is checked on the link's path; the link is owned by `owner`.
    */
   async symlink(target: string, linkPath: string): Promise<void> {
@@ -343,7 +343,8 @@ export class Jail {
     const resolved = target.startsWith('/')
       ? parseJailPath(target)
       : parseJailPath(parent.join('/'), target)
-    const stored = relativeTarget(parent, resolved.components)
+    // An absolute target names a path from the root: stored relative, as the server sees it.
+    const stored = target.startsWith('/') ? relativeTarget(parent, resolved.components) : target
     this.#checkDeniedPath(p, false)
     await this.#run(p, async (rootFd) => {
       const { dirFd, name } = await this.#parentOf(rootFd, p, false)

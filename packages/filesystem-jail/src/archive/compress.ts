@@ -85,7 +85,7 @@ export function createTarGzStream(jail: Jail, options: TarGzStreamOptions): Read
           ),
         ]
   const tar = new TarWalkStream(jail, { ...options, directory, paths })
-  const gzip = new ParallelGzip({ level: options.level ?? 1 })
+  const gzip = new ParallelGzip({ level: options.level ?? 1, upstream: tar })
   pipeline(tar, gzip, () => undefined)
   const signal = options.signal
   if (signal !== undefined) {

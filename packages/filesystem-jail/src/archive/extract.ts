@@ -238,8 +238,9 @@ async function extractTar(
           await Promise.race(pending)
         }
         options.onEntry?.(target)
-        const task = jail
-          .writeFile(target, data, { ...writeOptions, signal: stop.signal })
+        const task = replacingLink(jail, target, options, () =>
+          jail.writeFile(target, data, { ...writeOptions, signal: stop.signal }),
+        )
           .then(
             () => void written++,
             (error: unknown) => {
@@ -257,7 +258,9 @@ async function extractTar(
       }
       await settled()
       options.onEntry?.(target)
-      const writer = await jail.openWrite(target, { ...writeOptions, size: declared })
+      const writer = await replacingLink(jail, target, options, () =>
+        jail.openWrite(target, { ...writeOptions, size: declared }),
+      )
       const counting = (async function* () {
         let got = 0
         for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -350,6 +353,26 @@ async function restoreLink(
   await jail.remove(target)
   await jail.symlink(linkpath, target)
   return true
+}
+
+/**
+ * Runs `write`; when a restore (`symlinks`) finds a symlink standing where a file goes, the link
+ * (never what it points to) is removed and the write runs again. Decompress keeps the jail's
+ * refusal: a final symlink is never written through.
+ */
+async function replacingLink<T>(
+  jail: Jail,
+  target: string,
+  options: StreamExtractOptions,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    if (options.symlinks !== true || jailFaultOf(error)?.reason !== 'symlink') throw error
+  }
+  await jail.remove(target)
+  return write()
 }
 
 function staysInside(parent: string, linkpath: string): boolean {

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream'
+import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 
@@ -15,15 +15,32 @@ export class ParallelGzip extends Transform {
   readonly #blockBytes: number
   readonly #inFlight: number
   readonly #queue: Promise<Buffer>[] = []
+  readonly #upstream: Readable | undefined
   #buffered: Buffer[] = []
   #bufferedBytes = 0
   #started = false
 
-  constructor(options: { level?: number; blockBytes?: number; inFlight?: number } = {}) {
+  constructor(
+    options: {
+      level?: number
+      blockBytes?: number
+      inFlight?: number
+      /** The stream piped in: destroyed with this one, which closes only once it has closed. */
+      upstream?: Readable
+    } = {},
+  ) {
     super()
     this.#level = options.level ?? 1
     this.#blockBytes = options.blockBytes ?? 1024 * 1024
     this.#inFlight = options.inFlight ?? 4
+    this.#upstream = options.upstream
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    const upstream = this.#upstream
+    if (upstream === undefined || upstream.closed) return done(error)
+    upstream.once('close', () => done(error))
+    upstream.destroy()
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -42,7 +59,7 @@ export class ParallelGzip extends Transform {
 
   async #drainFull(): Promise<void> {
     if (this.#bufferedBytes < this.#blockBytes) return
-    const all = Buffer.concat(this.#buffered)
+    const all = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered)
     let offset = 0
     for (; all.length - offset >= this.#blockBytes; offset += this.#blockBytes) {
       this.#start(all.subarray(offset, offset + this.#blockBytes))
