@@ -299,19 +299,22 @@ export class Jail {
   }
 
   /**
-   * Opens the directory `path` for a walk below it (the archive engine's worker): an O_PATH
-   * descriptor, so nothing can be read through it but names, the last component never
-   * followed. The caller closes it.
+   * Opens the directory `path` for the archive engine's workers, which walk or write below it
+   * with *at calls: an O_PATH descriptor, so nothing can be read through it but names. The last
+   * component is never followed; with `create`, missing directories are made (0755, owned by
+   * `owner`) as a write's parents are, links on the way followed beneath the root. The caller
+   * closes it.
    */
-  async openDirectory(path: string): Promise<JailDirectory> {
+  async openDirectory(
+    path: string,
+    options: { readonly create?: boolean } = {},
+  ): Promise<JailDirectory> {
     const p = parseJailPath(path)
     return this.#run(p, async (rootFd) => {
-      const fd = await this.#backend.openPath(
-        rootFd,
-        await this.#onDisk(rootFd, p.components),
-        false,
-        true,
-      )
+      const components = await this.#onDisk(rootFd, p.components)
+      const fd = options.create
+        ? await this.#mkdirs(rootFd, components)
+        : await this.#backend.openPath(rootFd, components, false, true)
       try {
         const realPath = await this.#relativeOf(fd, p)
         let closed = false

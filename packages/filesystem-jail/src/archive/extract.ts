@@ -10,6 +10,7 @@ import { jailFaultOf } from '../errors.js'
 import type { Jail } from '../jail.js'
 import { parseJailPath } from '../jail-path.js'
 import { ArchiveBombError, CorruptArchiveError, UnsupportedArchiveError } from './archive-errors.js'
+import { FileBatchWriter } from './file-batch-writer.js'
 import { detectCompression, isTarHeader, type Compression } from './detect-format.js'
 
 /** The bomb guards (decompress's defaults). */
@@ -63,7 +64,9 @@ export const HEAD_BYTES = 512
 const DEFAULT_MAX_RATIO = 200
 const DEFAULT_GRACE = 64 * 1024 * 1024
 const SMALL_ENTRY_BYTES = 1024 * 1024
-const PARALLEL_WRITES = 16
+/** Small entries in memory and on their way to the disk at once: files, and bytes. */
+const PARALLEL_WRITES = 256
+const PARALLEL_BYTES = 32 * 1024 * 1024
 
 /**
  * The one extraction engine for streams (decompress of tar/tar.gz/tar.zst, backup restores and
@@ -184,8 +187,11 @@ async function extractTar(
   let skipped = 0
   let bytes = 0
   let chain = Promise.resolve()
+  // Small entries are written by a worker in batches (file-batch-writer.ts), many at once.
+  const files = new FileBatchWriter(jail, { replaceLinks: options.symlinks === true })
   const pending = new Set<Promise<void>>()
   const pendingPaths = new Set<string>()
+  let pendingBytes = 0
   const settled = async (): Promise<void> => {
     while (pending.size > 0) await Promise.race(pending)
   }
@@ -226,21 +232,30 @@ async function extractTar(
       if (declared <= SMALL_ENTRY_BYTES) {
         // Small files are read into memory and written while the parser moves on: per-file
         // system calls, not bytes, bound a tree of many small files.
-        const chunks: Buffer[] = []
+        // Its own buffer of exactly its size: handed to the writer's thread without a copy.
+        const data = Buffer.allocUnsafeSlow(declared)
+        let got = 0
         for await (const chunk of entry as AsyncIterable<Buffer>) {
           bytes += chunk.length
           options.onProgress?.(bytes)
-          chunks.push(chunk)
+          if (got + chunk.length > declared)
+            throw new CorruptArchiveError(new Error('entry overflow'))
+          got += chunk.copy(data, got)
         }
-        const data = Buffer.concat(chunks)
-        checkSize(data.length, declared, target)
-        while (pending.size >= PARALLEL_WRITES || pendingPaths.has(target)) {
+        checkSize(got, declared, target)
+        while (
+          pending.size > 0 &&
+          (pending.size >= PARALLEL_WRITES ||
+            pendingBytes + declared > PARALLEL_BYTES ||
+            pendingPaths.has(target))
+        ) {
           await Promise.race(pending)
         }
         options.onEntry?.(target)
-        const task = replacingLink(jail, target, options, () =>
-          jail.writeFile(target, data, { ...writeOptions, signal: stop.signal }),
-        )
+        // `data` moves to the writer's thread (its length reads 0 then): counted by `declared`.
+        pendingBytes += declared
+        const task = files
+          .write(target, data, writeOptions)
           .then(
             () => void written++,
             (error: unknown) => {
@@ -251,6 +266,7 @@ async function extractTar(
           .finally(() => {
             pending.delete(task)
             pendingPaths.delete(target)
+            pendingBytes -= declared
           })
         pending.add(task)
         pendingPaths.add(target)
@@ -314,6 +330,7 @@ async function extractTar(
     // The entry in flight settles (and cleans up) before the caller hears of the failure.
     await chain.catch(() => undefined)
     await settled()
+    await files.close()
   }
 }
 
@@ -403,8 +420,8 @@ function decompressor(compression: Compression, source: AsyncIterable<Buffer>): 
   if (compression === 'none') return input
   const inflate =
     compression === 'gzip'
-      ? createGunzip({ chunkSize: 256 * 1024 })
-      : createZstdDecompress({ chunkSize: 256 * 1024 })
+      ? createGunzip({ chunkSize: 1024 * 1024 })
+      : createZstdDecompress({ chunkSize: 1024 * 1024 })
   input.on('error', (error) => inflate.destroy(error))
   return input.pipe(inflate)
 }
