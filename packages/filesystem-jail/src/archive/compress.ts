@@ -1,14 +1,11 @@
-import { pipeline, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 
 import { jailError } from '../errors.js'
 import type { Jail } from '../jail.js'
 import { parseJailPath } from '../jail-path.js'
-import { ParallelGzip } from './parallel-gzip.js'
 import { TarWalkStream, type TarWalkOptions } from './tar-walk.js'
 
 export interface TarGzStreamOptions extends TarWalkOptions {
-  /** gzip level 0-9; default 1 (`system.backups.compression_level: best_speed`). */
-  readonly level?: number
   readonly signal?: AbortSignal
 }
 
@@ -69,7 +66,7 @@ export function archiveName(now: Date): string {
 /**
  * A .tar.gz of a jail subtree (TarWalkStream: directories, regular files, symlinks when asked;
  * FIFOs, devices, sockets, denied and ignored paths left out; files that vanish meanwhile
- * skipped), gzip'd as independent 1 MiB members compressed four at once on the libuv pool.
+ * skipped), gzip'd by the walker as independent 1 MiB members, four at once on the libuv pool.
  * Errors, the abort signal's included, destroy the returned stream.
  */
 export function createTarGzStream(jail: Jail, options: TarGzStreamOptions): Readable {
@@ -84,9 +81,7 @@ export function createTarGzStream(jail: Jail, options: TarGzStreamOptions): Read
               .filter((rel): rel is string => rel !== undefined),
           ),
         ]
-  const tar = new TarWalkStream(jail, { ...options, directory, paths })
-  const gzip = new ParallelGzip({ level: options.level ?? 1, upstream: tar })
-  pipeline(tar, gzip, () => undefined)
+  const gzip = new TarWalkStream(jail, { ...options, directory, paths })
   const signal = options.signal
   if (signal !== undefined) {
     const abort = (): void => {

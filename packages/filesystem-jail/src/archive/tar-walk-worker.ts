@@ -1,5 +1,7 @@
 // Runs in a worker thread (see tar-walk.ts): walks a directory held by the jail and produces the
-// tar stream of it in blocks, with synchronous calls. A promise per stat, open and read costs
+// .tar.gz of it, with synchronous calls for the walk and the reads; the tar is cut into 1 MiB
+// blocks, each compressed as an independent gzip member on the libuv pool, so neither the
+// buffers nor their garbage ever reach the daemon's main thread. A promise per stat, open and read costs
 // more than the work itself on a tree of many small files; here a file costs a handful of
 // system calls, read straight into the block that is handed to the main thread, and the event
 // loop of the daemon never waits on any of it.
@@ -21,7 +23,9 @@ import {
   readSync,
   type Stats,
 } from 'node:fs'
+import { promisify } from 'node:util'
 import { parentPort, workerData } from 'node:worker_threads'
+import { gzip } from 'node:zlib'
 
 import { Header } from 'tar'
 
@@ -41,12 +45,15 @@ export interface TarWalkInit {
    */
   readonly reader: { readonly uid: number; readonly gid: number } | null
   readonly blockBytes: number
+  /** gzip level of the members. */
+  readonly level: number
   /** Int32Array over it: [0] set to 1 asks the walk to stop. */
   readonly stop: SharedArrayBuffer
 }
 
 /** Worker → main. */
 export type TarWalkMessage =
+  /** A gzip member, in order; `read` is the file bytes read so far. */
   | { readonly t: 'block'; readonly data: Uint8Array; readonly read: number }
   | { readonly t: 'filter'; readonly paths: Uint8Array[]; readonly dirs: boolean[] }
   | { readonly t: 'skipped'; readonly path: Uint8Array; readonly reason: string }
@@ -71,6 +78,9 @@ const JAIL_TEMP = /^\.jail-[0-9a-f]{16}\.tmp$/
 const SLASH = Buffer.from('/')
 const BLOCK = 512
 const EMPTY = Buffer.alloc(0)
+/** gzip members compressed at once on the libuv pool. */
+const GZIP_IN_FLIGHT = 4
+const gzipAsync = promisify(gzip)
 
 class Stopped extends Error {}
 
@@ -92,6 +102,7 @@ class TarWalker {
   #credits = 0
   #wake: (() => void) | undefined
   #keep: ((keep: boolean[]) => void) | undefined
+  readonly #members: Promise<Buffer>[] = []
 
   constructor(init: TarWalkInit, port: NonNullable<typeof parentPort>) {
     this.#init = init
@@ -319,7 +330,11 @@ class TarWalker {
     return full
   }
 
-  /** Hands over every full block (and, at the end, the last partial one), as credit allows. */
+  /**
+   * Starts compressing every full block (and, at the end, the last partial one) as an
+   * independent gzip member on the libuv pool, GZIP_IN_FLIGHT at once, and hands the members over
+   * in order as credit allows.
+   */
   async #flush(last: boolean): Promise<void> {
     const ready = [...this.#overflow.splice(0)]
     if (this.#used === this.#block.length || (last && this.#used > 0)) {
@@ -327,17 +342,35 @@ class TarWalker {
       ready.push(this.#take().subarray(0, used))
     }
     for (const block of ready) {
-      while (this.#credits === 0) {
-        this.#checkStop()
-        await new Promise<void>((wake) => (this.#wake = wake))
-      }
-      this.#checkStop()
-      this.#credits -= 1
-      const data = new Uint8Array(block.buffer, block.byteOffset, block.length)
-      this.#port.postMessage({ t: 'block', data, read: this.#read } satisfies TarWalkMessage, [
-        block.buffer as ArrayBuffer,
-      ])
+      // One output chunk per member: zlib's default 16 KiB chunks cost a pool round trip each.
+      const member = gzipAsync(block, {
+        level: this.#init.level,
+        chunkSize: Math.max(64 * 1024, this.#init.blockBytes),
+      })
+      member.catch(() => undefined)
+      this.#members.push(member)
+      while (this.#members.length >= GZIP_IN_FLIGHT)
+        await this.#handOver(await this.#members.shift()!)
     }
+    if (last) {
+      while (this.#members.length > 0) await this.#handOver(await this.#members.shift()!)
+    }
+  }
+
+  async #handOver(member: Buffer): Promise<void> {
+    while (this.#credits === 0) {
+      this.#checkStop()
+      await new Promise<void>((wake) => (this.#wake = wake))
+    }
+    this.#checkStop()
+    this.#credits -= 1
+    // Moved when it spans memory of its own; a slice of a shared pool is copied.
+    const owned = member.byteOffset === 0 && member.byteLength === member.buffer.byteLength
+    const data = new Uint8Array(member.buffer, member.byteOffset, member.length)
+    this.#port.postMessage(
+      { t: 'block', data, read: this.#read } satisfies TarWalkMessage,
+      owned ? [member.buffer as ArrayBuffer] : [],
+    )
   }
 
   async #ask(paths: Buffer[], dirs: boolean[]): Promise<boolean[]> {

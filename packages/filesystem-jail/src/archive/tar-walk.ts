@@ -13,9 +13,9 @@ const WORKER_URL = new URL(
   import.meta.url,
 )
 
-/** Tar blocks handed over at once (the gzip members are made of them): 1 MiB. */
+/** Tar bytes per gzip member: 1 MiB. */
 const BLOCK_BYTES = 1024 * 1024
-/** Blocks the worker may have handed over before the stream asked for more. */
+/** Members the worker may have handed over before the stream asked for more. */
 const BLOCKS_AHEAD = 4
 
 export interface TarWalkOptions {
@@ -32,14 +32,18 @@ export interface TarWalkOptions {
   readonly symlinks?: boolean
   /** Called with the running total of file bytes read. */
   readonly onProgress?: (bytesRead: number) => void
+  /** gzip level 0-9; default 1 (`system.backups.compression_level: best_speed`). */
+  readonly level?: number
   /** Called for each entry left out by the hard-link rule (README), for the caller's log. */
   readonly onSkipped?: (relPath: string, reason: 'hard_link') => void
 }
 
 /**
- * The tar stream of a jail subtree, produced by a worker thread (tar-walk-worker.ts) that walks
- * and reads with synchronous calls and hands over 1 MiB blocks, at most BLOCKS_AHEAD ahead of
- * the consumer. The jail opens the directory; the worker never resolves a path from the root.
+ * The .tar.gz of a jail subtree, produced by a worker thread (tar-walk-worker.ts) that walks and
+ * reads with synchronous calls and compresses 1 MiB blocks of the tar as independent gzip members
+ * (one valid gzip file: `gzip -d`, `tar -xzf` and node's gunzip read it; the ratio loses a little
+ * at each member), four at once on the libuv pool, handed over at most BLOCKS_AHEAD ahead of the
+ * consumer. The jail opens the directory; the worker never resolves a path from the root.
  * Entries: directories, regular files, and symlinks when asked; denied and ignored paths, FIFOs,
  * devices, sockets and the jail's temporary files are left out. Destroying the stream stops the
  * worker, which closes everything it opened before the stream closes.
@@ -105,6 +109,7 @@ export class TarWalkStream extends Readable {
       symlinks: this.#options.symlinks ?? false,
       reader: owner ? { uid: owner.uid, gid: owner.gid } : null,
       blockBytes: BLOCK_BYTES,
+      level: this.#options.level ?? 1,
       stop: this.#stop,
     }
     const worker = new Worker(WORKER_URL, { workerData: { kind: 'tar-walk', init } })
