@@ -18,6 +18,7 @@ export {
 } from './jail.js'
 export { isPlainName, jailPathIn, parseJailPath, type JailPath } from './jail-path.js'
 export type { FileKind, JailStats } from './jail-stats.js'
+export { JailWriteHandle } from './jail-write-handle.js'
 export { JailWriteStream } from './jail-write-stream.js'
 export { mapLimited } from './map-limited.js'
 export { lossyName } from './name-bytes.js'

@@ -522,6 +522,53 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
     })
   })
 
+  describe('openWriteHandle', () => {
+    it('writes at any offset into a file that takes its name only at commit', async () => {
+      await writeFile(path.join(root, 'a.bin'), 'old content')
+      const handle = await jail.openWriteHandle('a.bin')
+
+      await Promise.all([
+        handle.write(Buffer.from('world'), 6),
+        handle.write(Buffer.from('hello '), 0),
+      ])
+      const during = await readFile(path.join(root, 'a.bin'), 'utf8')
+      const { size } = await handle.stat()
+      await handle.commit()
+
+      expect(during).toBe('old content')
+      expect(size).toBe(11)
+      expect(await readFile(path.join(root, 'a.bin'), 'utf8')).toBe('hello world')
+      expect((await tree(root)).filter((n) => n.includes('.jail-'))).toEqual([])
+    })
+
+    it('admits only growth past the highest byte written, and leaves nothing when aborted', async () => {
+      await openJail({ diskLimitBytes: 1000 })
+      await writeFile(path.join(root, 'keep.txt'), 'keep')
+      const handle = await jail.openWriteHandle('new.bin')
+
+      await handle.write(Buffer.alloc(800, 1), 0)
+      await handle.write(Buffer.alloc(800, 2), 0)
+      await handle.write(Buffer.alloc(100, 3), 50)
+      const over = await failure(handle.write(Buffer.alloc(300, 4), 900))
+      await handle.abort()
+
+      expect(over).toMatchObject({ code: 'QUOTA_EXCEEDED', reason: 'quota' })
+      expect(await tree(root)).toEqual(['keep.txt'])
+      expect(jail.quota.reservedBytes).toBe(0)
+    })
+
+    it('refuses what openWrite refuses: a directory, a final symlink, a denied path', async () => {
+      await openJail({ denylist: ['*.jar'] })
+      await mkdir(path.join(root, 'dir'))
+      await symlink('/etc/passwd', path.join(root, 'link'))
+
+      expect((await failure(jail.openWriteHandle('dir'))).reason).toBe('is_directory')
+      expect((await failure(jail.openWriteHandle('link'))).reason).toBe('symlink')
+      expect((await failure(jail.openWriteHandle('a.jar'))).code).toBe('DENIED')
+      expect(await tree(root)).toEqual(['dir', 'link'])
+    })
+  })
+
   describe('quota accounting', () => {
     it('counts written bytes, replaced files and removals in the usage', async () => {
       await openJail({ diskLimitBytes: 10_000 })

@@ -35,7 +35,8 @@ import {
 } from './errors.js'
 import { isPlainName, type JailPath, parseJailPath } from './jail-path.js'
 import type { JailStats } from './jail-stats.js'
-import { JailWriteStream } from './jail-write-stream.js'
+import { JailWriteHandle } from './jail-write-handle.js'
+import { JailWriteStream, type WriteTarget } from './jail-write-stream.js'
 import { mapLimited } from './map-limited.js'
 import { decodeName, lossyName, mayBeLossy } from './name-bytes.js'
 import { Quota } from './quota.js'
@@ -439,6 +440,23 @@ export class Jail {
    * given) against the quota before anything is written.
    */
   async openWrite(path: string, options: WriteOptions = {}): Promise<JailWriteStream> {
+    return new JailWriteStream(await this.#openTemp(path, options))
+  }
+
+  /**
+   * Opens `path` for writes at any offset (SFTP), through a temporary file as openWrite: the
+   * quota admits only growth beyond the highest byte written so far; `commit()` gives the file its
+   * name, `abort()` (or a failed commit) leaves nothing behind. The refusals of openWrite apply.
+   */
+  async openWriteHandle(
+    path: string,
+    options: Omit<WriteOptions, 'staged' | 'size'> = {},
+  ): Promise<JailWriteHandle> {
+    return new JailWriteHandle(await this.#openTemp(path, options))
+  }
+
+  /** Everything a write through a temporary file needs: refusals checked, the file created. */
+  async #openTemp(path: string, options: WriteOptions): Promise<WriteTarget> {
     const p = parseJailPath(path)
     if (p.components.length === 0) throw jailError('is_directory', p.input)
     if (options.mode !== undefined) checkMode(options.mode)
@@ -469,7 +487,7 @@ export class Jail {
           fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
           0o600,
         )
-        return new JailWriteStream({
+        return {
           backend: this.#backend,
           dirFd,
           name,
@@ -483,7 +501,7 @@ export class Jail {
           freed,
           reservation,
           staged: options.staged ?? false,
-        })
+        }
       } catch (error) {
         reservation?.release()
         await closeQuietly(fd)
