@@ -4,7 +4,7 @@
 // read into an archive or written by an extraction.
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
+import { existsSync, renameSync, symlinkSync } from 'node:fs'
 import {
   chown,
   link,
@@ -138,6 +138,31 @@ describe('the archive engine', () => {
         ['-', 'plugins/a.jar', ''],
       ])
       const { stdout } = await run('sh', ['-c', `gzip -dc ${withLinks} | strings`])
+      expect(stdout).not.toContain(SECRET)
+      expect(await snapshot(arena.outside)).toEqual(outsideBefore)
+    })
+
+    it('never follows a directory swapped for a link out of the root during the walk', async () => {
+      await mkdir(path.join(arena.root, 'world'))
+      await writeFile(path.join(arena.root, 'world/level.dat'), 'level')
+      await writeFile(path.join(arena.root, 'keep.txt'), 'keep')
+
+      // The walker has listed the root and asks which entries to keep: the server swaps its
+      // directory for a link out of the root right then, before the walker enters it.
+      const file = await archive({
+        directory: '',
+        symlinks: true,
+        ignore: (rel) => {
+          if (rel === 'world') {
+            renameSync(path.join(arena.root, 'world'), path.join(arena.root, 'moved'))
+            symlinkSync(arena.outside, path.join(arena.root, 'world'))
+          }
+          return false
+        },
+      })
+
+      expect(await listing(file)).toEqual([['-', 'keep.txt', '']])
+      const { stdout } = await run('sh', ['-c', `gzip -dc ${file} | strings`])
       expect(stdout).not.toContain(SECRET)
       expect(await snapshot(arena.outside)).toEqual(outsideBefore)
     })
