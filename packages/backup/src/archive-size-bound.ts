@@ -52,7 +52,7 @@ export function archiveSizeBound(tree: TreeMeasure): number {
  */
 export async function measureTree(
   jail: Jail,
-  ignore: (relPath: string) => boolean,
+  ignore: (relPath: string, isDirectory: boolean) => boolean,
   signal?: AbortSignal,
 ): Promise<TreeMeasure> {
   let entries = 0
@@ -65,7 +65,7 @@ export async function measureTree(
     try {
       for await (const { name, stats } of jail.list(directory)) {
         const rel = directory === '' ? name : `${directory}/${name}`
-        if (ignore(rel)) continue
+        if (ignore(rel, stats.kind === 'directory')) continue
         if (stats.kind !== 'file' && stats.kind !== 'directory' && stats.kind !== 'symlink') {
           continue
         }

@@ -100,8 +100,23 @@ describe('CreateBackup', () => {
       store,
     })
 
-    const { tree } = await unpack()
+    const { names, tree } = await unpack()
     expect(Object.keys(tree).sort()).toEqual(['server.properties', 'world/level.dat'])
+    // A `dir/` rule matches the directory itself: it is not even an empty entry.
+    expect(names).toEqual(['server.properties', 'world/', 'world/level.dat'])
+  })
+
+  it('stores symlinks as links, never what they point to', async () => {
+    await symlink('world/level.dat', path.join(root, 'level-link'))
+    await symlink('/etc/passwd', path.join(root, 'passwd-link'))
+
+    await backups().execute({ backupUuid: BACKUP, ignore: '', jail, events, store })
+
+    const archive = path.join(dir, 'backup.tar.gz')
+    await writeFile(archive, store.backend.archives.get(BACKUP)!)
+    const { stdout } = await run('tar', ['-tvzf', archive])
+    expect(stdout).toMatch(/^l.* level-link -> world\/level\.dat$/m)
+    expect(stdout).toMatch(/^l.* passwd-link -> \/etc\/passwd$/m)
   })
 
   it('takes the ignore list from .pteroignore when the request has none', async () => {

@@ -133,9 +133,11 @@ export class CreateBackup {
     const archive = createTarGzStream(jail, {
       directory: '',
       ignore,
+      symlinks: true,
       level: this.#level,
       signal,
       onProgress: (bytes) => (bytesRead = bytes),
+      onSkipped: (path, reason) => logger.warn('file left out of the backup', { path, reason }),
     })
     const source = limitRate(archive, this.#writeLimit, this.#clock)
     const stopLog = startProgressLog({

@@ -26,13 +26,14 @@ export function ignorePatterns(text: string): string[] {
 export async function loadIgnoreRules(
   jail: Jail,
   requestIgnore: string,
-): Promise<(relPath: string) => boolean> {
+): Promise<(relPath: string, isDirectory: boolean) => boolean> {
   let patterns = ignorePatterns(requestIgnore)
   if (patterns.length === 0) patterns = ignorePatterns(await readPteroignore(jail))
   if (patterns.length === 0) return () => false
   // The deny list's matcher is gitignore's; the same engine serves the ignore list.
   const matcher = new Denylist(patterns)
-  return (relPath) => matcher.isDenied(relPath, false)
+  // `isDirectory` lets a `logs/` pattern match the directory itself, which is then not walked.
+  return (relPath, isDirectory) => matcher.isDenied(relPath, isDirectory)
 }
 
 async function readPteroignore(jail: Jail): Promise<string> {

@@ -1,16 +1,25 @@
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile, chmod } from 'node:fs/promises'
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 
-import { createTarGzStream, Jail } from '@node/filesystem-jail'
+import { createTarGzStream, extractTarGz, Jail } from '@node/filesystem-jail'
 import { Server, type ServerEvent } from '@node/server-state'
 import { buildServerConfiguration, InMemoryPanelGateway } from '@node/server-state/testing'
 import { isDaemonError, TimeoutError } from '@node/shared-kernel'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import { describeTree } from '../test/support/trees.js'
-import { extractTarGz } from '../test/support/extract-tar-gz.js'
 import { BACKUP_MESSAGES } from './backup-messages.js'
 import {
   RESTORE_STOP_TIMEOUT_MS,
@@ -39,9 +48,12 @@ async function makeArchive(): Promise<Buffer> {
   await writeFile(path.join(source, 'world/region/r.0.0.mca'), 'region')
   await chmod(path.join(source, 'server.properties'), 0o640)
   await utimes(path.join(source, 'world/level.dat'), 1_500_000_000, 1_500_000_000)
+  await symlink('level.dat', path.join(source, 'world/level-link'))
   const sourceJail = await Jail.open(source)
   try {
-    return Buffer.concat(await createTarGzStream(sourceJail, { directory: '' }).toArray())
+    return Buffer.concat(
+      await createTarGzStream(sourceJail, { directory: '', symlinks: true }).toArray(),
+    )
   } finally {
     await sourceJail.close()
   }
@@ -105,6 +117,7 @@ describe('RestoreBackup', () => {
     const restored = await describeTree(root)
     const original = await describeTree(source)
     expect(restored).toMatchObject(original)
+    expect(await readlink(path.join(root, 'world/level-link'))).toBe('level.dat')
     expect(await readFile(path.join(root, 'keep.txt'), 'utf8')).toBe('mine')
     expect(panel.restoreStatuses).toEqual([{ backupUuid: BACKUP, successful: true }])
     expect(names().slice(-2)).toEqual(['daemon message', 'backup restore completed'])
@@ -112,6 +125,7 @@ describe('RestoreBackup', () => {
     expect(messages().slice(0, -1).join('\r\n').split('\r\n')).toEqual([
       '(restoring): server.properties',
       '(restoring): world',
+      '(restoring): world/level-link',
       '(restoring): world/level.dat',
       '(restoring): world/region',
       '(restoring): world/region/r.0.0.mca',

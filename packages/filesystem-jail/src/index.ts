@@ -12,6 +12,7 @@ export {
 } from './errors.js'
 export {
   Jail,
+  type JailDirectory,
   type JailEntry,
   type JailOptions,
   type JailOwner,
@@ -23,6 +24,7 @@ export {
 } from './jail.js'
 export { isPlainName, jailPathIn, parseJailPath, type JailPath } from './jail-path.js'
 export type { FileKind, JailStats } from './jail-stats.js'
+export { JailWriteHandle } from './jail-write-handle.js'
 export { JailWriteStream } from './jail-write-stream.js'
 export { mapLimited } from './map-limited.js'
 export { lossyName } from './name-bytes.js'
@@ -44,6 +46,10 @@ export {
 } from './archive/compress.js'
 export {
   decompressArchive,
+  extractTarGz,
   type DecompressOptions,
   type DecompressResult,
+  type ExtractTarGzOptions,
 } from './archive/decompress.js'
+export type { BombGuard } from './archive/extract.js'
+export type { TarWalkOptions } from './archive/tar-walk.js'

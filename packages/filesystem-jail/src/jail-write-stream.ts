@@ -173,28 +173,14 @@ export class JailWriteStream extends Writable {
   }
 
   async #finish(): Promise<void> {
-    const t = this.#t
-    await fchmod(t.fd, t.mode)
-    if (t.owner) await fchown(t.fd, t.owner.uid, t.owner.gid)
-    if (t.mtime) await futimes(t.fd, t.mtime, t.mtime)
     this.#fdOpen = false
-    await closeFd(t.fd)
-    if (t.staged) this.#state = 'staged'
+    await finishTemp(this.#t)
+    if (this.#t.staged) this.#state = 'staged'
     else await this.#rename()
   }
 
   async #rename(): Promise<void> {
-    const t = this.#t
-    // What the rename replaces now decides the usage change; refuse to replace a directory.
-    const current = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
-    if (current?.kind === 'directory') throw jailError('is_directory', t.path)
-    if (current && t.exclusive) throw jailError('exists', t.path)
-    await t.backend.renameAt(t.dirFd, t.tempName, t.dirFd, t.name, t.exclusive)
-    this.#state = 'renamed'
-    const freed = current?.kind === 'file' && current.nlink === 1 ? current.size : 0
-    t.reservation.commit(this.#written - freed)
-    this.#stats = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
-    await closeQuietly(t.dirFd)
+    this.#stats = await nameTemp(this.#t, this.#written, () => (this.#state = 'renamed'))
   }
 
   async #cleanup(): Promise<void> {
@@ -207,10 +193,48 @@ export class JailWriteStream extends Writable {
   }
 
   async #removeTemp(): Promise<void> {
-    const t = this.#t
     this.#state = 'removed'
-    t.reservation.release()
-    await t.backend.unlinkAt(t.dirFd, t.tempName, false).catch(() => undefined)
-    await closeQuietly(t.dirFd)
+    await dropTemp(this.#t)
   }
+}
+
+/** @internal Gives the finished temporary file its mode, owner and mtime, and closes it. */
+export async function finishTemp(t: WriteTarget): Promise<void> {
+  try {
+    await fchmod(t.fd, t.mode)
+    if (t.owner) await fchown(t.fd, t.owner.uid, t.owner.gid)
+    if (t.mtime) await futimes(t.fd, t.mtime, t.mtime)
+  } finally {
+    await closeFd(t.fd)
+  }
+}
+
+/**
+ * @internal Renames the finished temporary file over its target (`written` bytes long): refuses to
+ * replace a directory, or anything when exclusive; the usage grows by what the rename changed.
+ * `renamed` is called once the name is taken. Resolves with the file's metadata.
+ */
+export async function nameTemp(
+  t: WriteTarget,
+  written: number,
+  renamed: () => void,
+): Promise<JailStats | undefined> {
+  // What the rename replaces now decides the usage change; refuse to replace a directory.
+  const current = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
+  if (current?.kind === 'directory') throw jailError('is_directory', t.path)
+  if (current && t.exclusive) throw jailError('exists', t.path)
+  await t.backend.renameAt(t.dirFd, t.tempName, t.dirFd, t.name, t.exclusive)
+  renamed()
+  const freed = current?.kind === 'file' && current.nlink === 1 ? current.size : 0
+  t.reservation.commit(written - freed)
+  const stats = await t.backend.lstatAt(t.dirFd, t.name).catch(() => undefined)
+  await closeQuietly(t.dirFd)
+  return stats
+}
+
+/** @internal Removes the temporary file and frees its reservation. */
+export async function dropTemp(t: WriteTarget): Promise<void> {
+  t.reservation.release()
+  await t.backend.unlinkAt(t.dirFd, t.tempName, false).catch(() => undefined)
+  await closeQuietly(t.dirFd)
 }

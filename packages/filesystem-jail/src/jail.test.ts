@@ -1,6 +1,7 @@
 import {
   chmod,
   lstat,
+  readlink,
   mkdir,
   mkdtemp,
   readdir,
@@ -470,6 +471,115 @@ describe.each(MODES)('Jail (%s mode)', (mode) => {
       await jail.chown('a.txt', 4321, 5432)
 
       expect(await lstat(path.join(root, 'a.txt'))).toMatchObject({ uid: 4321, gid: 5432 })
+    })
+  })
+
+  describe('symlink and readlink', () => {
+    beforeEach(async () => {
+      await mkdir(path.join(root, 'plugins/old'), { recursive: true })
+      await writeFile(path.join(root, 'plugins/a.jar'), 'jar')
+    })
+
+    it('makes a link beneath the root, owned by the owner; an absolute target is stored relative', async () => {
+      await openJail({ owner: { uid: 4321, gid: 5432 } })
+
+      await jail.symlink('/plugins/a.jar', 'plugins/old/current.jar')
+      await jail.symlink('a.jar', 'plugins/same-dir.jar')
+
+      expect(await readlink(path.join(root, 'plugins/old/current.jar'))).toBe('../a.jar')
+      expect(await readlink(path.join(root, 'plugins/same-dir.jar'))).toBe('a.jar')
+      expect(await lstat(path.join(root, 'plugins/old/current.jar'))).toMatchObject({
+        uid: 4321,
+        gid: 5432,
+      })
+      expect((await failure(jail.openRead('plugins/old/current.jar'))).reason).toBe('symlink')
+    })
+
+    it('refuses a target that leaves the root, an existing name and a denied link path', async () => {
+      await openJail({ denylist: ['*.cfg'] })
+
+      expect(await failure(jail.symlink('../../etc/passwd', 'plugins/p'))).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'outside_root',
+      })
+      expect(await failure(jail.symlink('/../x', 'p'))).toMatchObject({ reason: 'outside_root' })
+      expect(await failure(jail.symlink('/plugins', 'plugins/a.jar'))).toMatchObject({
+        reason: 'exists',
+      })
+      expect(await failure(jail.symlink('/plugins/a.jar', 'server.cfg'))).toMatchObject({
+        code: 'DENIED',
+      })
+      expect(await failure(jail.symlink('/plugins', 'missing/link'))).toMatchObject({
+        code: 'NOT_FOUND',
+      })
+      expect((await tree(root)).sort()).toEqual(['plugins', 'plugins/a.jar', 'plugins/old'])
+      expect(await readFile(path.join(root, 'plugins/a.jar'), 'utf8')).toBe('jar')
+    })
+
+    it('reads a link as a path from the root, without following it', async () => {
+      await symlink('../a.jar', path.join(root, 'plugins/old/up.jar'))
+      await symlink('/etc/passwd', path.join(root, 'abs'))
+      await symlink('../../outside', path.join(root, 'plugins/escape'))
+      await symlink('old', path.join(root, 'plugins/dir-link'))
+
+      expect(await jail.readlink('plugins/old/up.jar')).toBe('/plugins/a.jar')
+      expect(await jail.readlink('/plugins/dir-link')).toBe('/plugins/old')
+      expect(await failure(jail.readlink('abs'))).toMatchObject({ reason: 'outside_root' })
+      expect(await failure(jail.readlink('plugins/escape'))).toMatchObject({
+        reason: 'outside_root',
+      })
+      expect(await failure(jail.readlink('plugins/a.jar'))).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'not_found',
+      })
+      expect(await failure(jail.readlink('plugins/none'))).toMatchObject({ code: 'NOT_FOUND' })
+    })
+  })
+
+  describe('openWriteHandle', () => {
+    it('writes at any offset into a file that takes its name only at commit', async () => {
+      await writeFile(path.join(root, 'a.bin'), 'old content')
+      const handle = await jail.openWriteHandle('a.bin')
+
+      await Promise.all([
+        handle.write(Buffer.from('world'), 6),
+        handle.write(Buffer.from('hello '), 0),
+      ])
+      const during = await readFile(path.join(root, 'a.bin'), 'utf8')
+      const { size } = await handle.stat()
+      await handle.commit()
+
+      expect(during).toBe('old content')
+      expect(size).toBe(11)
+      expect(await readFile(path.join(root, 'a.bin'), 'utf8')).toBe('hello world')
+      expect((await tree(root)).filter((n) => n.includes('.jail-'))).toEqual([])
+    })
+
+    it('admits only growth past the highest byte written, and leaves nothing when aborted', async () => {
+      await openJail({ diskLimitBytes: 1000 })
+      await writeFile(path.join(root, 'keep.txt'), 'keep')
+      const handle = await jail.openWriteHandle('new.bin')
+
+      await handle.write(Buffer.alloc(800, 1), 0)
+      await handle.write(Buffer.alloc(800, 2), 0)
+      await handle.write(Buffer.alloc(100, 3), 50)
+      const over = await failure(handle.write(Buffer.alloc(300, 4), 900))
+      await handle.abort()
+
+      expect(over).toMatchObject({ code: 'QUOTA_EXCEEDED', reason: 'quota' })
+      expect(await tree(root)).toEqual(['keep.txt'])
+      expect(jail.quota.reservedBytes).toBe(0)
+    })
+
+    it('refuses what openWrite refuses: a directory, a final symlink, a denied path', async () => {
+      await openJail({ denylist: ['*.jar'] })
+      await mkdir(path.join(root, 'dir'))
+      await symlink('/etc/passwd', path.join(root, 'link'))
+
+      expect((await failure(jail.openWriteHandle('dir'))).reason).toBe('is_directory')
+      expect((await failure(jail.openWriteHandle('link'))).reason).toBe('symlink')
+      expect((await failure(jail.openWriteHandle('a.jar'))).code).toBe('DENIED')
+      expect(await tree(root)).toEqual(['dir', 'link'])
     })
   })
 

@@ -35,7 +35,8 @@ import {
 } from './errors.js'
 import { isPlainName, type JailPath, parseJailPath } from './jail-path.js'
 import type { JailStats } from './jail-stats.js'
-import { JailWriteStream } from './jail-write-stream.js'
+import { JailWriteHandle } from './jail-write-handle.js'
+import { JailWriteStream, type WriteTarget } from './jail-write-stream.js'
 import { mapLimited } from './map-limited.js'
 import { decodeName, lossyName, mayBeLossy } from './name-bytes.js'
 import { Quota } from './quota.js'
@@ -110,6 +111,16 @@ export interface JailEntry {
 export interface ListOptions {
   /** Entries read and stat'ed per step (default 256): bounds memory for huge directories. */
   readonly batchSize?: number
+}
+
+/** A directory opened for a walk below it (archives); see Jail.openDirectory. */
+export interface JailDirectory {
+  /** An O_PATH descriptor of the directory: no read access; names below it are opened `*at`. */
+  readonly fd: number
+  /** Where it really is, relative to the root (symlinks on the way resolved). */
+  readonly realPath: string
+  /** Closes the descriptor; call once the walk is over. */
+  close(): Promise<void>
 }
 
 /** What a removal freed. */
@@ -221,6 +232,11 @@ export class Jail {
     return this.#denylist
   }
 
+  /** The uid and gid given to everything the jail creates (the user game servers run as). */
+  get owner(): JailOwner | undefined {
+    return this.#owner
+  }
+
   /** The egg changed: new `file_denylist` patterns apply to operations that start from now. */
   setDenylist(patterns: readonly string[]): void {
     this.#denylist = new Denylist(patterns)
@@ -288,6 +304,97 @@ export class Jail {
   }
 
   /**
+   * Opens the directory `path` for the archive engine's workers, which walk or write below it
+   * with *at calls: an O_PATH descriptor, so nothing can be read through it but names. The last
+   * component is never followed; with `create`, missing directories are made (0755, owned by
+   * `owner`) as a write's parents are, links on the way followed beneath the root. The caller
+   * closes it.
+   */
+  async openDirectory(
+    path: string,
+    options: { readonly create?: boolean } = {},
+  ): Promise<JailDirectory> {
+    const p = parseJailPath(path)
+    return this.#run(p, async (rootFd) => {
+      const components = await this.#onDisk(rootFd, p.components)
+      const fd = options.create
+        ? await this.#mkdirs(rootFd, components)
+        : await this.#backend.openPath(rootFd, components, false, true)
+      try {
+        const realPath = await this.#relativeOf(fd, p)
+        let closed = false
+        const close = async (): Promise<void> => {
+          if (closed) return
+          closed = true
+          await closeQuietly(fd)
+        }
+        return { fd, realPath, close }
+      } catch (error) {
+        await closeQuietly(fd)
+        throw error
+      }
+    })
+  }
+
+  /**
+   * Creates the symlink `linkPath` → `target`, never replacing anything. `target` is a jail path
+   * (absolute from the root, or relative to the link's directory) and must stay inside the root
+   * when resolved lexically (else `outside_root`); an absolute one is stored relative to the
+   * link's directory, so the link means the same to the jail and to the server's process. Parents of the link must
+   * exist; the deny list is checked on the link's path; the link is owned by `owner`.
+   */
+  async symlink(target: string, linkPath: string): Promise<void> {
+    const p = parseJailPath(linkPath)
+    if (p.components.length === 0) throw jailError('exists', p.input)
+    const parent = p.components.slice(0, -1)
+    if (typeof target !== 'string' || target === '') throw jailError('bad_path', String(target))
+    const resolved = target.startsWith('/')
+      ? parseJailPath(target)
+      : parseJailPath(parent.join('/'), target)
+    // An absolute target names a path from the root: stored relative, as the server sees it.
+    const stored = target.startsWith('/') ? relativeTarget(parent, resolved.components) : target
+    this.#checkDeniedPath(p, false)
+    await this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      try {
+        await this.#checkDenied(p, dirFd, name, false)
+        await this.#backend.symlinkAt(stored, dirFd, name).catch((error: unknown) => {
+          if (errnoOf(error) === 'EEXIST') throw jailError('exists', p.input, { cause: error })
+          throw error
+        })
+        if (this.#owner) {
+          await fs.lchown(procPath(dirFd, name), this.#owner.uid, this.#owner.gid)
+        }
+      } finally {
+        await closeQuietly(dirFd)
+      }
+    })
+  }
+
+  /**
+   * The target of the symlink `path` (its last component never followed), as a path from the
+   * root (`/plugins/x.jar`). A target that leaves the root (absolute, or climbing above it) is
+   * `outside_root`; anything but a symlink is `not_found`.
+   */
+  async readlink(path: string): Promise<string> {
+    const p = parseJailPath(path)
+    if (p.components.length === 0) throw jailError('not_found', p.input)
+    const target = await this.#run(p, async (rootFd) => {
+      const { dirFd, name } = await this.#parentOf(rootFd, p, false)
+      try {
+        return await this.#backend.readlinkAt(dirFd, name).catch((error: unknown) => {
+          if (errnoOf(error) === 'EINVAL') throw jailError('not_found', p.input, { cause: error })
+          throw error
+        })
+      } finally {
+        await closeQuietly(dirFd)
+      }
+    })
+    if (target.startsWith('/') || target === '') throw jailError('outside_root', p.input)
+    return `/${parseJailPath(p.components.slice(0, -1).join('/'), target).relative}`
+  }
+
+  /**
    * Opens a regular file for random-access reading (zip archives), with the checks of
    * `openRead`. The caller owns the handle and must close it.
    */
@@ -337,6 +444,23 @@ export class Jail {
    * given) against the quota before anything is written.
    */
   async openWrite(path: string, options: WriteOptions = {}): Promise<JailWriteStream> {
+    return new JailWriteStream(await this.#openTemp(path, options))
+  }
+
+  /**
+   * Opens `path` for writes at any offset (SFTP), through a temporary file as openWrite: the
+   * quota admits only growth beyond the highest byte written so far; `commit()` gives the file its
+   * name, `abort()` (or a failed commit) leaves nothing behind. The refusals of openWrite apply.
+   */
+  async openWriteHandle(
+    path: string,
+    options: Omit<WriteOptions, 'staged' | 'size'> = {},
+  ): Promise<JailWriteHandle> {
+    return new JailWriteHandle(await this.#openTemp(path, options))
+  }
+
+  /** Everything a write through a temporary file needs: refusals checked, the file created. */
+  async #openTemp(path: string, options: WriteOptions): Promise<WriteTarget> {
     const p = parseJailPath(path)
     if (p.components.length === 0) throw jailError('is_directory', p.input)
     if (options.mode !== undefined) checkMode(options.mode)
@@ -367,7 +491,7 @@ export class Jail {
           fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
           0o600,
         )
-        return new JailWriteStream({
+        return {
           backend: this.#backend,
           dirFd,
           name,
@@ -381,7 +505,7 @@ export class Jail {
           freed,
           reservation,
           staged: options.staged ?? false,
-        })
+        }
       } catch (error) {
         reservation?.release()
         await closeQuietly(fd)
@@ -789,15 +913,19 @@ export class Jail {
   async #checkDenied(p: JailPath, dirFd: number, name: string, isDir: boolean): Promise<string> {
     if (this.#denylist.empty) return p.relative
     this.#checkDeniedPath(p, isDir)
-    // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
-    const dir = decodeName(await fs.readlink(procFd(dirFd), { encoding: 'buffer' }))
-    let relative: string
-    if (dir === this.#rootReal) relative = name
-    else if (dir.startsWith(`${this.#rootReal}/`)) {
-      relative = `${dir.slice(this.#rootReal.length + 1)}/${name}`
-    } else throw jailError('outside_root', p.input)
+    const dir = await this.#relativeOf(dirFd, p)
+    const relative = dir === '' ? name : `${dir}/${name}`
     if (this.#denylist.isDenied(relative, isDir)) throw jailError('denied', p.input)
     return relative
+  }
+
+  /** Where the directory `dirFd` really is, relative to the root ('' for the root itself). */
+  async #relativeOf(dirFd: number, p: JailPath): Promise<string> {
+    // The kernel's name for the directory we hold (d_path), not a path we resolved ourselves.
+    const dir = decodeName(await fs.readlink(procFd(dirFd), { encoding: 'buffer' }))
+    if (dir === this.#rootReal) return ''
+    if (dir.startsWith(`${this.#rootReal}/`)) return dir.slice(this.#rootReal.length + 1)
+    throw jailError('outside_root', p.input)
   }
 
   /**
@@ -1051,6 +1179,14 @@ function checkOwner(uid: number, gid: number): void {
       throw new RangeError(`bad uid/gid: ${id}`)
     }
   }
+}
+
+/** `to` (components from the root) as a path relative to the directory `from`. */
+function relativeTarget(from: readonly string[], to: readonly string[]): string {
+  let common = 0
+  while (common < from.length && common < to.length && from[common] === to[common]) common++
+  const up = from.slice(common).map(() => '..')
+  return [...up, ...to.slice(common)].join('/') || '.'
 }
 
 function temporaryName(): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { archiveName } from './compress.js'
-import { safeEntryPath } from './decompress.js'
+import { safeEntryPath } from './extract.js'
 import { detectCompression, isTarHeader } from './detect-format.js'
 
 describe('detectCompression', () => {

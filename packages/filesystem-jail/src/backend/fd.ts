@@ -22,6 +22,15 @@ export function writeFd(fd: number, buffer: Uint8Array): Promise<number> {
   })
 }
 
+/** Writes at `position`; resolves with the bytes written (maybe fewer than asked). */
+export function pwriteFd(fd: number, buffer: Uint8Array, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.write(fd, buffer, 0, buffer.length, position, (error, written) =>
+      error ? reject(error) : resolve(written),
+    )
+  })
+}
+
 /** Writes several buffers at the current offset in one call; resolves with the bytes written. */
 export function writevFd(fd: number, buffers: readonly Uint8Array[]): Promise<number> {
   return new Promise((resolve, reject) => {
