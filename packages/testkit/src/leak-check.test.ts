@@ -40,6 +40,18 @@ describe('testProcesses', () => {
     )
     expect(found).toEqual([])
   })
+
+  it("leaves another checkout's processes alone when they run on this checkout's toolchain", () => {
+    const found = testProcesses(
+      [
+        proc(40, 'node /repo/.tools/node_modules/.bin/pnpm exec vitest run', '/worktree'),
+        proc(41, '/repo/.tools/node_modules/node/bin/node /worktree/apps/daemon/dist/main.js'),
+        proc(42, '/repo/.tools/node_modules/node/bin/node /repo/apps/daemon/src/main.ts'),
+      ],
+      scope,
+    )
+    expect(found.map((p) => p.pid)).toEqual([42])
+  })
 })
 
 describe('listProcesses', () => {

@@ -35,11 +35,13 @@ export interface TestProcessScope {
  * node_modules) are not counted.
  */
 export function testProcesses(all: readonly ProcessInfo[], scope: TestProcessScope): ProcessInfo[] {
-  const tooling = path.join(scope.root, 'node_modules') + path.sep
+  // The checkout's toolchain (node_modules, .tools) may run other checkouts' processes too.
+  const tooling = ['node_modules', '.tools'].map((dir) => path.join(scope.root, dir) + path.sep)
   return all.filter((p) => {
-    if (scope.exclude.has(p.pid) || p.command.includes(tooling)) return false
+    if (scope.exclude.has(p.pid)) return false
     const insideTmp = p.cwd === scope.tmp || p.cwd.startsWith(scope.tmp + path.sep)
-    return insideTmp || p.command.includes(scope.root)
+    const ownFiles = tooling.reduce((command, dir) => command.replaceAll(dir, ''), p.command)
+    return insideTmp || ownFiles.includes(scope.root)
   })
 }
 
