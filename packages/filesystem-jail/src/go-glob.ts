@@ -59,7 +59,10 @@ function parse(chars: readonly string[]): Token[] | undefined {
 }
 
 /** One character of a class: not `-` or `]` unescaped, `\x` for x. */
-function classChar(chars: readonly string[], i: number): { char: string; next: number } | undefined {
+function classChar(
+  chars: readonly string[],
+  i: number,
+): { char: string; next: number } | undefined {
   const c = chars[i]
   if (c === undefined || c === '-' || c === ']') return undefined
   if (c !== '\\') return { char: c, next: i + 1 }

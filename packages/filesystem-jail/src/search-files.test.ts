@@ -74,9 +74,7 @@ describe('searchFiles', () => {
     const result = await search({ pattern: '*.yml', directory: '/plugins' })
 
     expect(names(result)).toEqual(['/plugins/Config.YML', '/plugins/deep/er/config.yml'])
-    expect(result.matches.find((m) => m.name === '/plugins/Config.YML')?.directory).toBe(
-      '/plugins',
-    )
+    expect(result.matches.find((m) => m.name === '/plugins/Config.YML')?.directory).toBe('/plugins')
   })
 
   it('looks no deeper than maxDepth', async () => {
@@ -108,9 +106,7 @@ describe('searchFiles', () => {
   })
 
   it('cannot be pointed outside the root by the directory', async () => {
-    const error = await search({ pattern: 'config', directory: '/escape' }).catch(
-      (e: unknown) => e,
-    )
+    const error = await search({ pattern: 'config', directory: '/escape' }).catch((e: unknown) => e)
     const climbing = await search({ pattern: 'config', directory: '../outside' }).catch(
       (e: unknown) => e,
     )

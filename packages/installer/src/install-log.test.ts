@@ -79,7 +79,7 @@ describe('readInstallLogOutput', () => {
     const lines = Array.from({ length: 1000 }, (_, i) => `output line ${i}`)
     await writeFile(file, `${header}${lines.join('\n')}\n`)
 
-    const output = await readInstallLogOutput(file, 200)
+    const output = (await readInstallLogOutput(file, 200)) ?? ''
 
     expect(Buffer.byteLength(output)).toBeLessThanOrEqual(200)
     expect(output.endsWith('output line 999\n')).toBe(true)

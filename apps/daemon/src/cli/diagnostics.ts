@@ -18,7 +18,7 @@ import type { CliIo } from './configure.js'
 export type DockerInfoSource = Pick<Docker, 'version' | 'info' | 'listContainers'>
 
 /** The configuration the report describes: a file to load (the CLI), or the running one. */
-export type DiagnosticsConfig =
+type DiagnosticsConfig =
   | { readonly configPath: string }
   | { readonly loaded: { readonly path: string; readonly config: DaemonConfig } }
 

@@ -5,7 +5,12 @@ import type { HostedServer } from '@node/servers'
 
 import { saveConfig } from '../config/save-config.js'
 import { collectDiagnostics } from '../cli/diagnostics.js'
-import { apiListenOptions, searchSettings, websocketLimits } from '../config/to-options.js'
+import {
+  apiListenOptions,
+  metricsListenOptions,
+  searchSettings,
+  websocketLimits,
+} from '../config/to-options.js'
 import { RemoteDownloads } from '../files/pull/remote-downloads.js'
 import { createHttpApp } from '../http/app.js'
 import { clientIpOf } from '../http/client-ip.js'
@@ -192,8 +197,13 @@ export function registerHttp(c: DependencyContainer): void {
   c.register(Tokens.HttpApp, {
     useFactory: instanceCachingFactory((r) => {
       const live = r.resolve(Tokens.Config)
+      const metrics = r.resolve(Tokens.NodeMetrics)
       return createHttpApp({
         logger: r.resolve(Tokens.Logger),
+        // Requests are measured only when /metrics is served.
+        ...(metricsListenOptions(live.current()) !== undefined
+          ? { observeRequest: metrics.observeRequest.bind(metrics) }
+          : {}),
         trustedProxies: apiListenOptions(live.current()).trustedProxies,
         settings: () => {
           const current = live.current()

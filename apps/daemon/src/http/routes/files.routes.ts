@@ -54,7 +54,7 @@ export interface FileArchives {
 }
 
 /** How far `files/search` looks (`Search.max_recursion_depth`, `Search.blacklisted_dirs`). */
-export interface SearchSettings {
+interface SearchSettings {
   readonly maxDepth: number
   readonly excludedDirectories: readonly string[]
 }

@@ -4,7 +4,7 @@ import { sendJson } from '../go-json.js'
 import { queryString } from './files.routes.js'
 
 /** The `GET /api/diagnostics` query [pelican], with Pelican's defaults and bounds. */
-export interface DiagnosticsRequest {
+interface DiagnosticsRequest {
   readonly includeEndpoints: boolean
   readonly includeLogs: boolean
   readonly logLines: number
@@ -75,4 +75,3 @@ function diagnosticsRequest(req: Request): DiagnosticsRequest {
     logLines: n > MAX_LOG_LINES ? MAX_LOG_LINES : n > 0 ? n : DEFAULT_LOG_LINES,
   }
 }
-
