@@ -142,6 +142,24 @@ describe('GET /api/servers/:server/files/search', () => {
     expect(JSON.parse(res.text)).toEqual({ error: 'Pattern must be at least 3 characters long' })
   })
 
+  it('answers hostile patterns and directories without harm to the process', async () => {
+    const cases = [
+      ['directory=%2F&pattern=%5B%5B%5B', 200],
+      ['directory=%2F&pattern=abc%5C', 200],
+      [`directory=%2F&pattern=${'*a'.repeat(2000)}b`, 200],
+      ['directory=..%2F..%2F..%2Fetc&pattern=passwd', 404],
+      ['directory=%2Fplugins%00&pattern=config', 404],
+      ['directory=%2F&pattern=%00%00%00', 200],
+      ['directory=%2F&pattern=a&pattern=bcd', 400],
+    ] as const
+    for (const [query, status] of cases) {
+      const res = await search(query)
+      expect(res.status, query.slice(0, 60)).toBe(status)
+      if (status === 200) expect(JSON.parse(res.text)).toEqual([])
+    }
+    expect((await get('/api/system')).status).toBe(200)
+  })
+
   it('answers 404 for a directory that does not exist or leads out through a link', async () => {
     const missing = await search('directory=%2Fnope&pattern=config')
     const throughLink = await search('directory=%2Flink-out&pattern=config')
