@@ -42,6 +42,7 @@ const app = createHttpApp({
       jailOf: () => jail,
       disableRemoteDownload: true,
       downloads: new RemoteDownloads(),
+      search: () => ({ maxDepth: 8, excludedDirectories: [] }),
       logger: nullLogger,
     }),
   ],

@@ -30,6 +30,12 @@ export { mapLimited } from './map-limited.js'
 export { lossyName } from './name-bytes.js'
 export { Quota, Reservation, type QuotaOptions } from './quota.js'
 export { VolumeReserve, type VolumeReserveOptions } from './volume-reserve.js'
+export {
+  searchFiles,
+  type SearchMatch,
+  type SearchOptions,
+  type SearchResult,
+} from './search-files.js'
 export { walkDiskUsage, type UsageWalkResult } from './walk-disk-usage.js'
 export {
   ARCHIVE_MESSAGES,

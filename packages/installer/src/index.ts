@@ -2,6 +2,7 @@ export {
   escapeHtml,
   installLogHeader,
   installLogTrailer,
+  readInstallLogOutput,
   type InstallLogHeader,
 } from './install-log.js'
 export {

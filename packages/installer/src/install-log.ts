@@ -1,4 +1,9 @@
+import { open } from 'node:fs/promises'
+
 import type { EnvironmentVariable, ExitState } from '@node/server-state'
+
+/** The last lines of the header: what follows them is the script's own output. */
+const SCRIPT_OUTPUT_HEADER = '| Script Output\n| ------------------------------\n'
 
 export interface InstallLogHeader {
   readonly uuid: string
@@ -29,8 +34,7 @@ export function installLogHeader(header: InstallLogHeader): string {
     ...variables,
     '\n',
     '|\n',
-    '| Script Output\n',
-    '| ------------------------------\n',
+    SCRIPT_OUTPUT_HEADER,
   ].join('')
 }
 
@@ -41,6 +45,41 @@ export function installLogHeader(header: InstallLogHeader): string {
 export function installLogTrailer(exit: ExitState): string {
   const oom = exit.oomKilled ? ' (killed: out of memory)' : ''
   return `\n|\n| Script Exit Code\n| ------------------------------\n  ${exit.exitCode}${oom}\n`
+}
+
+/**
+ * The install log's script output (`GET /api/servers/:server/install-logs` [pelican]): what
+ * follows the Script Output header, our exit-code trailer included; the whole file when the
+ * header is missing. A log over `maxBytes` gives its last whole lines within `maxBytes` (the
+ * header is then cut off too). Undefined when the file does not exist.
+ */
+export async function readInstallLogOutput(
+  file: string,
+  maxBytes: number,
+): Promise<string | undefined> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  try {
+    const { size } = await handle.stat()
+    const length = Math.min(size, maxBytes)
+    const buffer = Buffer.alloc(length)
+    const { bytesRead } = await handle.read(buffer, 0, length, size - length)
+    let text = buffer.subarray(0, bytesRead).toString('utf8')
+    if (size > maxBytes) {
+      // Started mid-file: the first line (maybe mid-character) is not whole.
+      const newline = text.indexOf('\n')
+      text = newline < 0 ? '' : text.slice(newline + 1)
+    }
+    const at = text.indexOf(SCRIPT_OUTPUT_HEADER)
+    return at < 0 ? text : text.slice(at + SCRIPT_OUTPUT_HEADER.length)
+  } finally {
+    await handle.close()
+  }
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {

@@ -13,7 +13,10 @@ import {
 } from '@node/server-state'
 import { ConflictError } from '@node/shared-kernel'
 
-import { installLogHeader, installLogTrailer } from './install-log.js'
+import { installLogHeader, installLogTrailer, readInstallLogOutput } from './install-log.js'
+
+/** The most of an install log `readOutput` returns: its last lines when longer. */
+const INSTALL_LOG_READ_BYTES = 4 * 1024 * 1024
 
 /** The reference daemon's texts (behaviour §5, websocket.md §6.3). */
 export const INSTALL_MESSAGES = {
@@ -84,6 +87,18 @@ export class Installer {
       server.events.publish('install completed', undefined)
     }
     return successful
+  }
+
+  /**
+   * The script output of the server's last install (see readInstallLogOutput), at most
+   * INSTALL_LOG_READ_BYTES; undefined when the server has no install log.
+   */
+  readOutput(uuid: string): Promise<string | undefined> {
+    return readInstallLogOutput(this.#logFile(uuid), INSTALL_LOG_READ_BYTES)
+  }
+
+  #logFile(uuid: string): string {
+    return path.join(this.#options.logDirectory, `${uuid}.log`)
   }
 
   async #runScript(server: Server): Promise<ExitState> {
@@ -165,9 +180,7 @@ export class Installer {
 
   async #openLog(uuid: string): Promise<WriteStream> {
     await mkdir(this.#options.logDirectory, { recursive: true, mode: 0o700 })
-    const stream = createWriteStream(path.join(this.#options.logDirectory, `${uuid}.log`), {
-      mode: 0o600,
-    })
+    const stream = createWriteStream(this.#logFile(uuid), { mode: 0o600 })
     await once(stream, 'open')
     return stream
   }

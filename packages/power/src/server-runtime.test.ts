@@ -405,6 +405,28 @@ describe('ServerRuntime: crash detection', () => {
     expect(h.server.state).toBe('starting')
   })
 
+  it('counts crashes, and restarts after a crash or by the restart action', async () => {
+    const h = harness()
+    await running(h)
+    h.env.exit(1)
+    await settle()
+    h.env.print(DONE_LINE)
+    h.clock.advance(1_000)
+    h.env.exit(2)
+    await settle()
+    const afterCrashes = { crashes: h.runtime.crashCount, restarts: h.runtime.restartCount }
+
+    await h.runtime.power('start')
+    h.env.print(DONE_LINE)
+    await h.runtime.power('restart')
+
+    expect(afterCrashes).toEqual({ crashes: 2, restarts: 1 })
+    expect({ crashes: h.runtime.crashCount, restarts: h.runtime.restartCount }).toEqual({
+      crashes: 2,
+      restarts: 2,
+    })
+  })
+
   it('restarts after every crash when the timeout is 0', async () => {
     const h = harness()
     h.settings = {

@@ -76,6 +76,8 @@ export class ServerRuntime {
   readonly #throttle: ConsoleThrottle
   readonly #unsubscribe: (() => void)[]
   #lastCrashAt: number | undefined
+  #crashes = 0
+  #restarts = 0
 
   constructor(options: ServerRuntimeOptions) {
     this.server = options.server
@@ -95,6 +97,20 @@ export class ServerRuntime {
         if (state === 'starting') this.#throttle.reset()
       }),
     ]
+  }
+
+  /**
+   * Crashes since the daemon started: the process ended on its own while starting or running,
+   * with a non-zero code or out of memory (any code with `detect_clean_exit_as_crash`), whether
+   * crash detection then restarted it or not.
+   */
+  get crashCount(): number {
+    return this.#crashes
+  }
+
+  /** Restarts since the daemon started: the `restart` power action, and the restart after a crash. */
+  get restartCount(): number {
+    return this.#restarts
   }
 
   /** Whether a power action holds the lock right now (reinstall refuses then). */
@@ -122,6 +138,7 @@ export class ServerRuntime {
       if (action === 'start') await this.#start()
       else if (action === 'stop') await this.#stop(STOP_GRACE_MS, true)
       else {
+        this.#restarts++
         await this.#stop(STOP_GRACE_MS, true)
         await this.#start()
       }
@@ -288,11 +305,13 @@ export class ServerRuntime {
     const settings = this.#settings().crashDetection
     const enabled = this.server.configuration.settings.crashDetectionEnabled ?? settings.enabled
     if (this.server.state !== 'offline') return
+    const clean = exit.exitCode === 0 && !exit.oomKilled
+    if (!clean || settings.detectCleanExitAsCrash) this.#crashes++
     if (!enabled) {
       this.notice(NOTICES.crashDisabled)
       return
     }
-    if (exit.exitCode === 0 && !exit.oomKilled && !settings.detectCleanExitAsCrash) return
+    if (clean && !settings.detectCleanExitAsCrash) return
     this.notice(NOTICES.crashed)
     this.notice(NOTICES.exitCode(exit.exitCode))
     this.notice(NOTICES.outOfMemory(exit.oomKilled))
@@ -307,6 +326,7 @@ export class ServerRuntime {
       return
     }
     this.#lastCrashAt = now
+    this.#restarts++
     this.server.logger.info('restarting the server after a crash', { exit_code: exit.exitCode })
     try {
       await this.power('start')

@@ -58,3 +58,17 @@ describe('InstallServer', () => {
     expect(t.environments.installers).toHaveLength(0)
   })
 })
+
+describe('InstallServer.log', () => {
+  it("reads the script output of the server's last install, undefined before any", async () => {
+    const t = await loaded()
+    const hosted = t.servers.get(UUID)!
+    const before = await t.install.log(hosted)
+
+    t.install.install(hosted)
+    await until('the report', () => t.panel.installationStatuses.length === 1)
+
+    expect(before).toBeUndefined()
+    expect(await t.install.log(hosted)).toMatch(/Script Exit Code/)
+  })
+})

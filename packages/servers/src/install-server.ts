@@ -9,7 +9,7 @@ const START_AFTER_INSTALL_WAIT_MS = 30_000
 const REINSTALL_STOP_MS = 10_000
 
 export interface InstallServerOptions {
-  readonly installer: Pick<Installer, 'install'>
+  readonly installer: Pick<Installer, 'install' | 'readOutput'>
   readonly sync: SyncServer
 }
 
@@ -19,7 +19,7 @@ export interface InstallServerOptions {
  * the outcome from the installer.
  */
 export class InstallServer {
-  readonly #installer: Pick<Installer, 'install'>
+  readonly #installer: Pick<Installer, 'install' | 'readOutput'>
   readonly #sync: SyncServer
 
   constructor(options: InstallServerOptions) {
@@ -45,6 +45,14 @@ export class InstallServer {
       await this.#sync.execute(hosted)
       await this.#installer.install(hosted.server, { reinstall: false })
     })
+  }
+
+  /**
+   * `GET /api/servers/:server/install-logs` [pelican]: the script output of the last install;
+   * undefined when the server was never installed on this node.
+   */
+  log(hosted: HostedServer): Promise<string | undefined> {
+    return this.#installer.readOutput(hosted.uuid)
   }
 
   /** `POST /api/servers/:server/reinstall` (http-api §6.7): stop, sync, then install again. */

@@ -15,6 +15,7 @@ export {
 } from './errors.js'
 export { nullLogger } from './null-logger.js'
 export { systemClock, type Clock } from './ports/clock.js'
+export type { InFlightGauge } from './ports/in-flight-gauge.js'
 export type { LogFields, Logger } from './ports/logger.js'
 export type { TokenDenyList } from './ports/token-deny-list.js'
 export {

@@ -17,11 +17,16 @@ import type { CliIo } from './configure.js'
 /** What the report reads from Docker; a Dockerode instance fits. */
 export type DockerInfoSource = Pick<Docker, 'version' | 'info' | 'listContainers'>
 
-export interface DiagnosticsOptions {
+/** The configuration the report describes: a file to load (the CLI), or the running one. */
+type DiagnosticsConfig =
+  | { readonly configPath: string }
+  | { readonly loaded: { readonly path: string; readonly config: DaemonConfig } }
+
+export type DiagnosticsOptions = DiagnosticsConfig & DiagnosticsSettings
+
+interface DiagnosticsSettings {
   /** The daemon's version (package.json `version`, or `develop`). */
   readonly version: string
-  /** The `--config` path. */
-  readonly configPath: string
   readonly cwd?: string
   readonly env?: LoadConfigOptions['env']
   readonly logLines: number
@@ -48,11 +53,14 @@ export async function collectDiagnostics(options: DiagnosticsOptions): Promise<s
   const docker = options.docker ?? new Docker()
   const timeoutMs = options.dockerTimeoutMs ?? 10_000
   const [loaded, osName, release, jail, dockerVersion, dockerInfo, containers] = await Promise.all([
-    loadConfig({
-      path: options.configPath,
-      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-      ...(options.env !== undefined ? { env: options.env } : {}),
-    }).then(
+    ('loaded' in options
+      ? Promise.resolve(options.loaded)
+      : loadConfig({
+          path: options.configPath,
+          ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+          ...(options.env !== undefined ? { env: options.env } : {}),
+        })
+    ).then(
       (l) => ({ ok: true as const, config: l.config, path: l.path }),
       (err: unknown) => ({
         ok: false as const,

@@ -29,11 +29,15 @@ export interface ApiListener {
 
 const STARTING = JSON.stringify({ error: 'The daemon is starting; try again in a moment.' })
 
+/** What a listener binds: the API's settings, or the metrics listener's (no TLS). */
+type ListenSettings = Pick<ApiListenSettings, 'host' | 'port' | 'tls'>
+
 /**
  * Binds the API's address first, so a taken port fails the start before a directory, a user or a
- * container is touched. Until `serve`, requests answer 503 and upgrades are refused.
+ * container is touched. Until `serve`, requests answer 503 and upgrades are refused. `keys` name
+ * the config keys of the address in a failure (the metrics listener binds through here too).
  */
-export async function bindApi(listen: ApiListenSettings): Promise<ApiListener> {
+export async function bindApi(listen: ListenSettings, keys?: string): Promise<ApiListener> {
   let handle: RequestListener = (_req, res) => {
     res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(STARTING)
   }
@@ -52,7 +56,7 @@ export async function bindApi(listen: ApiListenSettings): Promise<ApiListener> {
     ])
   } catch (err) {
     server.close()
-    throw listenFailure(err, listen.host, listen.port)
+    throw listenFailure(err, listen.host, listen.port, keys)
   }
   const port = (server.address() as AddressInfo).port
   const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host
@@ -72,7 +76,7 @@ export async function bindApi(listen: ApiListenSettings): Promise<ApiListener> {
 }
 
 async function httpsServer(
-  tls: NonNullable<ApiListenSettings['tls']>,
+  tls: NonNullable<ListenSettings['tls']>,
   listener: RequestListener,
 ): Promise<HttpServer> {
   const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)])

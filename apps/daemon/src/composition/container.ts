@@ -14,6 +14,7 @@ import type { DaemonLogger } from '../logging/winston-logger.js'
 import type { LiveConfig } from './live-config.js'
 import { registerAdapters, type AdapterOptions } from './register-adapters.js'
 import { registerHttp } from './register-http.js'
+import { registerMetrics } from './register-metrics.js'
 import { registerServers } from './register-servers.js'
 import { Tokens } from './tokens.js'
 
@@ -40,6 +41,7 @@ export const ROOT_TOKENS = [
   Tokens.ActivityLog,
   Tokens.WebsocketEndpoint,
   Tokens.HttpApp,
+  Tokens.MetricsEndpoint,
 ] as const satisfies readonly InjectionToken<unknown>[]
 
 /** Adapters are built by factories, never by decorators: packages stay free of tsyringe. */
@@ -66,6 +68,7 @@ export function createContainer(options: ContainerOptions): DependencyContainer 
     ),
   })
   registerServers(c)
+  registerMetrics(c)
   registerHttp(c)
   return c
 }

@@ -7,7 +7,12 @@ import { adoptServers } from '@node/servers'
 
 import { ConfigInvalidError, type LoadedConfig } from '../config/load-config.js'
 import { writeConfigBack } from '../config/save-config.js'
-import { apiListenOptions, daemonPaths, type DaemonPaths } from '../config/to-options.js'
+import {
+  apiListenOptions,
+  daemonPaths,
+  metricsListenOptions,
+  type DaemonPaths,
+} from '../config/to-options.js'
 import {
   createWinstonLogger,
   prepareLogDirectory,
@@ -68,8 +73,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
   if (problems.length > 0) throw new ConfigInvalidError(loaded.path, problems)
   const listen = apiListenOptions(loaded.config)
   const api = await bindApi(listen)
+  let metrics: ApiListener | undefined
   let logger: DaemonLogger | undefined
   try {
+    const metricsListen = metricsListenOptions(loaded.config)
+    if (metricsListen) metrics = await bindApi(metricsListen, 'metrics.host or metrics.port')
     const identity = await resolveNodeIdentity(loaded.config).catch((err: unknown) => {
       throw systemUserFailure(err, loaded.config.system.username)
     })
@@ -84,9 +92,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       console: options.console ?? true,
       secrets: [live.current().token],
     })
-    return await serve({ ...options, live, paths, logger, api })
+    return await serve({ ...options, live, paths, logger, api, metrics })
   } catch (err) {
     api.close()
+    metrics?.close()
     await logger?.close()
     throw err
   }
@@ -97,10 +106,12 @@ interface ServeOptions extends StartDaemonOptions {
   readonly paths: DaemonPaths
   readonly logger: DaemonLogger
   readonly api: ApiListener
+  /** The metrics listener, when `metrics.enabled`. */
+  readonly metrics: ApiListener | undefined
 }
 
 async function serve(options: ServeOptions): Promise<RunningDaemon> {
-  const { loaded, live, paths, logger, api } = options
+  const { loaded, live, paths, logger, api, metrics } = options
   const config = live.current()
   // logrotate moves the file away and sends SIGHUP (docs/operations.md).
   const reopenLog = (): void => {
@@ -181,6 +192,12 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     if (websockets.handles(req)) websockets.handleUpgrade(req, socket, head)
     else rejectUpgrade(socket, 404, '')
   })
+  if (metrics) {
+    metrics.serve(container.resolve(Tokens.MetricsEndpoint), (_req, socket) =>
+      rejectUpgrade(socket, 404, ''),
+    )
+    logger.info('serving /metrics', { host: config.metrics.host, port: metrics.port })
+  }
   process.on('SIGHUP', reopenLog)
   logger.info('configured daemon HTTP API', {
     host: config.api.host,
@@ -196,6 +213,7 @@ async function serve(options: ServeOptions): Promise<RunningDaemon> {
     async close() {
       websockets.close()
       api.close()
+      metrics?.close()
       // States saved; processes left running (containers are adopted at the next boot).
       await servers.close()
       // Saved states say what ran: child processes are started again at the next boot.

@@ -4,7 +4,13 @@ import { compressFiles, decompressArchive } from '@node/filesystem-jail'
 import type { HostedServer } from '@node/servers'
 
 import { saveConfig } from '../config/save-config.js'
-import { apiListenOptions, websocketLimits } from '../config/to-options.js'
+import { collectDiagnostics } from '../cli/diagnostics.js'
+import {
+  apiListenOptions,
+  metricsListenOptions,
+  searchSettings,
+  websocketLimits,
+} from '../config/to-options.js'
 import { RemoteDownloads } from '../files/pull/remote-downloads.js'
 import { createHttpApp } from '../http/app.js'
 import { clientIpOf } from '../http/client-ip.js'
@@ -14,7 +20,10 @@ import { powerRoutes } from '../http/routes/power.routes.js'
 import { serversRoutes } from '../http/routes/servers.routes.js'
 import { systemRoutes } from '../http/routes/system.routes.js'
 import { updateRoutes } from '../http/routes/update.routes.js'
+import { dockerDiskUsage, pruneDanglingImages } from '../system/docker-images.js'
+import { systemIps } from '../system/system-ips.js'
 import { detailedSystemInfo, legacySystemInfo } from '../system/system-info.js'
+import { HostUtilization } from '../system/utilization.js'
 import { WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
 import { websocketRoutes } from '../websocket/websocket-routes.js'
 import { serverDetailsWire } from '../wire/server-details-wire.js'
@@ -78,9 +87,32 @@ export function registerHttp(c: DependencyContainer): void {
     useFactory: instanceCachingFactory((r) => {
       const version = r.resolve(Tokens.Version)
       const docker = r.resolve(Tokens.Docker)
+      const live = r.resolve(Tokens.Config)
+      const file = r.resolve(Tokens.ConfigFile)
+      const paths = r.resolve(Tokens.Paths)
+      const host = new HostUtilization()
       return systemRoutes({
         legacy: () => legacySystemInfo(version),
         detailed: () => detailedSystemInfo(version, docker),
+        ips: () => systemIps(live.current().docker.system_ips),
+        utilization: () =>
+          host.read([
+            ['Root', paths.rootDirectory],
+            ['Logs', paths.logDirectory],
+            ['Data', paths.dataDirectory],
+            ['Archive', paths.archiveDirectory],
+            ['Backup', paths.backupDirectory],
+            ['Temp', paths.tmpDirectory],
+          ]),
+        dockerDisk: () => dockerDiskUsage(docker),
+        pruneImages: () => pruneDanglingImages(docker),
+        diagnostics: (request) =>
+          collectDiagnostics({
+            loaded: { path: file.path, config: live.current() },
+            version,
+            ...request,
+            ...(docker ? { docker } : {}),
+          }),
       })
     }),
   })
@@ -124,13 +156,15 @@ export function registerHttp(c: DependencyContainer): void {
   })
   c.register(Tokens.FilesRoutes, {
     useFactory: instanceCachingFactory((r) => {
+      const live = r.resolve(Tokens.Config)
       const servers = r.resolve(Tokens.NodeServers)
       return filesRoutes<HostedServer>({
         get: (uuid) => servers.get(uuid),
         jailOf: (hosted) => hosted.jail,
         // Read once, as the reference does (http-api §2.5).
-        disableRemoteDownload: r.resolve(Tokens.Config).current().api.disable_remote_download,
+        disableRemoteDownload: live.current().api.disable_remote_download,
         downloads: r.resolve(Tokens.RemoteDownloads),
+        search: () => searchSettings(live.current()),
         archives: {
           // Level 1, as `tar | pigz -1`: the Panel's request times out after 15 s.
           compress: (jail, options) => compressFiles(jail, { ...options, level: 1 }),
@@ -163,8 +197,13 @@ export function registerHttp(c: DependencyContainer): void {
   c.register(Tokens.HttpApp, {
     useFactory: instanceCachingFactory((r) => {
       const live = r.resolve(Tokens.Config)
+      const metrics = r.resolve(Tokens.NodeMetrics)
       return createHttpApp({
         logger: r.resolve(Tokens.Logger),
+        // Requests are measured only when /metrics is served.
+        ...(metricsListenOptions(live.current()) !== undefined
+          ? { observeRequest: metrics.observeRequest.bind(metrics) }
+          : {}),
         trustedProxies: apiListenOptions(live.current()).trustedProxies,
         settings: () => {
           const current = live.current()

@@ -30,11 +30,16 @@ export class StartupError extends Error {
   }
 }
 
-/** The API listener could not bind `host:port`. */
-export function listenFailure(err: unknown, host: string, port: number): Error {
+/** A listener could not bind `host:port`; `keys` are the config keys that choose it. */
+export function listenFailure(
+  err: unknown,
+  host: string,
+  port: number,
+  keys = 'api.host or api.port',
+): Error {
   const code = (err as NodeJS.ErrnoException).code
   const where = `${host}:${port}`
-  const fix = 'change api.host or api.port in config.yml'
+  const fix = `change ${keys} in config.yml`
   switch (code) {
     case 'EADDRINUSE':
       return new StartupError(

@@ -1,3 +1,5 @@
+import type { RequestListener } from 'node:http'
+
 import type Docker from 'dockerode'
 import type { Express, Router } from 'express'
 import type { InjectionToken } from 'tsyringe'
@@ -23,6 +25,7 @@ import type { LoadedConfig } from '../config/load-config.js'
 import type { DaemonPaths } from '../config/to-options.js'
 import type { RemoteDownloads } from '../files/pull/remote-downloads.js'
 import type { DaemonLogger } from '../logging/winston-logger.js'
+import type { NodeMetrics } from '../metrics/node-metrics.js'
 import type { WebsocketEndpoint } from '../websocket/websocket-endpoint.js'
 import type { NodeEnvironment } from './environment-factory.js'
 import type { LiveConfig } from './live-config.js'
@@ -62,6 +65,15 @@ export const Tokens = {
   CreateServer: token<CreateServer>('CreateServer'),
   ServerPower: token<ServerPower>('ServerPower'),
   RevokeTokens: token<RevokeTokens>('RevokeTokens'),
+
+  /**
+   * The Prometheus registry and its metrics; built whether or not `/metrics` is served. Its
+   * `inFlight` holds one InFlightGauge per kind (backups, restores, transfers): the use cases of
+   * those capabilities take theirs in their options (`begin()`, the returned end in a `finally`).
+   */
+  NodeMetrics: token<NodeMetrics>('NodeMetrics'),
+  /** `GET /metrics` on the metrics listener (`metrics.host`:`metrics.port`). */
+  MetricsEndpoint: token<RequestListener>('MetricsEndpoint'),
 
   RemoteDownloads: token<RemoteDownloads>('RemoteDownloads'),
   WebsocketEndpoint: token<WebsocketEndpoint>('WebsocketEndpoint'),

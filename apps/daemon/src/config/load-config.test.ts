@@ -132,6 +132,7 @@ describe('defaultConfig', () => {
         installer_limits: { memory: 1024, cpu: 100 },
         overhead: { override: false, default_multiplier: 1.05, multipliers: {} },
         use_performant_inspect: true,
+        system_ips: [],
         userns_mode: '',
         log_config: {
           type: 'local',
@@ -139,6 +140,11 @@ describe('defaultConfig', () => {
         },
       },
       throttles: { enabled: true, lines: 2000, line_reset_interval: 100 },
+      Search: {
+        blacklisted_dirs: ['node_modules', '.git', '.wine', 'appcache', 'depotcache', 'vendor'],
+        max_recursion_depth: 8,
+      },
+      metrics: { enabled: false, host: '127.0.0.1', port: 9464, token: '' },
       remote: '',
       remote_query: { timeout: 30, boot_servers_per_page: 50 },
       allowed_mounts: [],

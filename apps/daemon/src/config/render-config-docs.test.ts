@@ -27,7 +27,7 @@ describe('docs/configuration.md', () => {
 })
 
 describe('the schema and Wings’ Go struct table', () => {
-  it('describe the same keys, apart from this daemon’s own', () => {
+  it('describe the same keys, apart from this daemon’s own and Pelican’s', () => {
     const goKeys: string[] = []
     const walk = (type: GoStruct, prefix: string): void => {
       for (const field of type.fields) {
@@ -39,7 +39,7 @@ describe('the schema and Wings’ Go struct table', () => {
     walk(WINGS_CONFIGURATION, '')
 
     const wingsKeys = settingEntries()
-      .filter((e) => e.setting.extension !== true)
+      .filter((e) => e.setting.extension !== true && e.setting.pelican !== true)
       .map((e) => e.key)
     expect(goKeys.sort()).toEqual(wingsKeys.sort())
   })

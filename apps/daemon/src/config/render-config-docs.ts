@@ -15,6 +15,8 @@ const SECTION_TITLES: Readonly<Record<string, string>> = {
   docker: '`docker`: containers and their network',
   throttles: '`throttles`: console output',
   remote_query: '`remote_query`: requests to the Panel',
+  Search: '`Search`: the file search (Pelican)',
+  metrics: '`metrics`: the Prometheus endpoint (this daemon)',
 }
 
 /**
@@ -60,6 +62,7 @@ export function renderConfigDocs(): string {
     '  When the posted `api.ssl.key` starts with `/etc/letsencrypt/live/`, the node keeps its own',
     '  certificate paths; nothing changes while `ignore_panel_config_updates` is true.',
     '- Keys marked **(this daemon)** are not in Wings; Wings ignores them.',
+    "- Keys marked **(Pelican)** are Pelican's Wings' own; the Pterodactyl one ignores them.",
     '',
   ]
   for (const [section, entries] of sections) {
@@ -72,6 +75,7 @@ export function renderConfigDocs(): string {
         name === undefined ? '—' : `\`${name}\`${isApiProtectedKey(key) ? ' (configure only)' : ''}`
       const description =
         (setting.extension ? '**(this daemon)** ' : '') +
+        (setting.pelican ? '**(Pelican)** ' : '') +
         setting.doc +
         (setting.sensitive ? ' Secret: masked in logs and diagnostics.' : '')
       out.push(

@@ -397,6 +397,11 @@ export const configSchema = {
       doc: 'Inspect containers without size data (faster).',
       default: true,
     }),
+    system_ips: list({
+      doc: 'Addresses added to those `GET /api/system/ips` finds on the interfaces.',
+      default: [],
+      pelican: true,
+    }),
     userns_mode: str({
       doc: "User namespace mode of containers; `host` disables remapping, empty: Docker's default.",
       default: '',
@@ -419,6 +424,38 @@ export const configSchema = {
       doc: 'Length of the throttling interval.',
       default: 100,
       type: 'integer ≥ 0 (ms)',
+    }),
+  },
+  Search: {
+    blacklisted_dirs: list({
+      doc: 'Directory names `files/search` never descends into (compared without case).',
+      default: ['node_modules', '.git', '.wine', 'appcache', 'depotcache', 'vendor'],
+      pelican: true,
+    }),
+    max_recursion_depth: uint({
+      doc: 'How deep below its directory `files/search` looks (0: that directory only).',
+      default: 8,
+      pelican: true,
+    }),
+  },
+  metrics: {
+    enabled: bool({
+      doc: 'Serve `/metrics` (Prometheus text format) on its own listener, `host`:`port`.',
+      default: false,
+      extension: true,
+    }),
+    host: str({
+      doc: 'Address the metrics listener binds; loopback by default, so only the node scrapes it.',
+      default: '127.0.0.1',
+      extension: true,
+    }),
+    port: port({ doc: 'Port of the metrics listener.', default: 9464, extension: true }),
+    token: str({
+      doc: 'When set, a scrape must send `Authorization: Bearer <token>`. Not the node token: a scraper holding it could drive the node.',
+      default: '',
+      env: 'WINGS_METRICS_TOKEN',
+      sensitive: true,
+      extension: true,
     }),
   },
   remote: url({

@@ -17,6 +17,8 @@ export interface Setting<T> {
   readonly type: string
   /** Set on keys this daemon adds to Wings' file; Wings ignores them. */
   readonly extension?: true
+  /** Set on keys of Pelican's Wings that the Pterodactyl one does not have. */
+  readonly pelican?: true
   /** For `object` formats: what a map holds (checked by the `object` format). */
   readonly mapOf?: MapKind
   readonly _type?: T
@@ -35,6 +37,7 @@ interface Common {
   readonly env?: string
   readonly sensitive?: boolean
   readonly extension?: true
+  readonly pelican?: true
   /** Overrides the type shown in the docs (e.g. to add a unit). */
   readonly type?: string
 }

@@ -129,6 +129,31 @@ export function activitySettings(config: DaemonConfig): ActivitySettings {
   }
 }
 
+/** `Search`: how far `files/search` looks [pelican]. */
+export function searchSettings(config: DaemonConfig): {
+  readonly maxDepth: number
+  readonly excludedDirectories: readonly string[]
+} {
+  return {
+    maxDepth: config.Search.max_recursion_depth,
+    excludedDirectories: config.Search.blacklisted_dirs,
+  }
+}
+
+/** The `metrics` listener, or undefined when `metrics.enabled` is false. */
+export interface MetricsListenSettings {
+  readonly host: string
+  readonly port: number
+  /** Empty: scrapes need no credential. */
+  readonly token: string
+}
+
+export function metricsListenOptions(config: DaemonConfig): MetricsListenSettings | undefined {
+  const { metrics } = config
+  if (!metrics.enabled) return undefined
+  return { host: metrics.host, port: metrics.port, token: metrics.token }
+}
+
 /** `api.websocket`: the console websocket's limits (websocket.md §1, §2, §5). */
 export function websocketLimits(config: DaemonConfig): Partial<WebsocketLimits> {
   const ws = config.api.websocket

@@ -21,6 +21,7 @@ export const FILE_ROUTE_ERRORS = {
   multipart: 'Failed to get multipart form data from request.',
   noUploadFiles: 'No files were found on the request body.',
   remoteDisabled: 'This functionality is not currently enabled on this instance.',
+  shortPattern: 'Pattern must be at least 3 characters long',
   pullLimit:
     'This server has reached its limit of 3 simultaneous remote file downloads at once. Please wait for one to complete before trying again.',
 } as const

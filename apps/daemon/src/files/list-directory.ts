@@ -6,11 +6,11 @@ import { BINARY_MIME, cheapMime, sniffFile } from './mime-evidence.js'
 import { toWireStat, type WireStat } from './wire-stat.js'
 
 /** Files whose type only their content tells that one listing may open; the rest are binary. */
-const SNIFF_BUDGET = 32
+export const SNIFF_BUDGET = 32
 /** Entries stat'ed and typed together: bounds memory and the open descriptors of one listing. */
 const STEP = 64
 /** Files of one listing sniffed at once. */
-const SNIFF_FAN_OUT = 16
+export const SNIFF_FAN_OUT = 16
 
 export interface PageRequest {
   /** 1-based. */
@@ -92,14 +92,27 @@ async function describe(
   budget: { left: number },
 ): Promise<WireStat[]> {
   // A page may hold a thousand files to sniff: a few are opened at a time.
-  return mapLimited(entries, SNIFF_FAN_OUT, async ({ name, stats }) => {
-    let mime = cheapMime(name, stats)
-    if (mime === undefined) {
-      // Decided before any await, so concurrent entries cannot overdraw the budget.
-      const mayOpen = budget.left > 0
-      if (mayOpen) budget.left--
-      mime = mayOpen ? await sniffFile(jail, path.posix.join(directory, name)) : BINARY_MIME
-    }
-    return toWireStat(name, stats, mime)
-  })
+  return mapLimited(entries, SNIFF_FAN_OUT, (entry) =>
+    describeEntry(jail, directory, entry, budget),
+  )
+}
+
+/**
+ * One entry of `directory` as a §7.2 Stat object. Its mime type comes from its name and kind,
+ * else from its first bytes while `budget` lasts (each sniff spends one), else it is binary.
+ */
+export async function describeEntry(
+  jail: Jail,
+  directory: string,
+  { name, stats }: JailEntry,
+  budget: { left: number },
+): Promise<WireStat> {
+  let mime = cheapMime(name, stats)
+  if (mime === undefined) {
+    // Decided before any await, so concurrent entries cannot overdraw the budget.
+    const mayOpen = budget.left > 0
+    if (mayOpen) budget.left--
+    mime = mayOpen ? await sniffFile(jail, path.posix.join(directory, name)) : BINARY_MIME
+  }
+  return toWireStat(name, stats, mime)
 }

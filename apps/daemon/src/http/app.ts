@@ -8,6 +8,7 @@ import { cors, type CorsSettings } from './middleware/cors.js'
 import { requestLog } from './middleware/request-log.js'
 import { requestId } from './middleware/request-id.js'
 import { redirectTrailingSlash } from './middleware/trailing-slash.js'
+import { routePatterns } from './route-table.js'
 import { openApiRoutes } from './routes/openapi.routes.js'
 
 export interface HttpSettings extends CorsSettings {
@@ -25,7 +26,15 @@ export interface HttpAppOptions {
   readonly publicRoutes: readonly Router[]
   /** Routes behind the node token. */
   readonly routes: readonly Router[]
+  /**
+   * Told of every finished request: the route pattern that answered it (`unmatched` when none
+   * did), its method, status and duration. Left out, requests are not measured.
+   */
+  readonly observeRequest?: (route: string, method: string, status: number, seconds: number) => void
 }
+
+/** The route of a request no route answered: one label, whatever its URL. */
+const UNMATCHED = 'unmatched'
 
 /** The daemon's HTTP API, in the middleware order of http-api §2. */
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -36,7 +45,19 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.use(redirectTrailingSlash)
   app.use(requestId)
-  app.use(requestLog(options.logger))
+  // Filled once every route is mounted, below.
+  let patterns = new WeakMap<object, string>()
+  const observe = options.observeRequest
+  app.use(
+    requestLog(
+      options.logger,
+      observe &&
+        ((req, res, seconds) => {
+          const route = req.route as object | undefined
+          observe((route && patterns.get(route)) ?? UNMATCHED, req.method, res.statusCode, seconds)
+        }),
+    ),
+  )
   app.use(cors(options.settings))
   for (const router of options.publicRoutes) app.use(router)
   app.use(bearerAuth(() => options.settings().token))
@@ -48,5 +69,6 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.status(404).type('text/plain; charset=utf-8').send('404 page not found')
   })
   app.use(errorHandler(options.logger))
+  patterns = routePatterns(app)
   return app
 }

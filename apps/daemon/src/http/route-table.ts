@@ -23,10 +23,11 @@ interface LayerLike {
  * out. Throws on a path that is not a plain string: this table could not describe it.
  */
 export function servedRoutes(app: Express): ServedRoute[] {
-  const out: ServedRoute[] = []
-  walk((app as unknown as { router: { stack: readonly LayerLike[] } }).router.stack, '', out)
+  const out: RouteLayer[] = []
+  walk(stackOf(app), '', out)
   const seen = new Set<string>()
   return out
+    .map(({ method, path }) => ({ method, path }))
     .filter((route) => {
       const key = `${route.method} ${route.path}`
       if (seen.has(key)) return false
@@ -36,13 +37,32 @@ export function servedRoutes(app: Express): ServedRoute[] {
     .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
 }
 
-function walk(stack: readonly LayerLike[], prefix: string, out: ServedRoute[]): void {
+/**
+ * The path pattern of each route object of the app (`req.route` once a route answered), in
+ * OpenAPI's form: the request metrics' `route` label, computed once so that a request costs a
+ * lookup, never a string built from its URL.
+ */
+export function routePatterns(app: Express): WeakMap<object, string> {
+  const out: RouteLayer[] = []
+  walk(stackOf(app), '', out)
+  return new WeakMap(out.map(({ route, path }) => [route, path]))
+}
+
+interface RouteLayer extends ServedRoute {
+  readonly route: object
+}
+
+function stackOf(app: Express): readonly LayerLike[] {
+  return (app as unknown as { router: { stack: readonly LayerLike[] } }).router.stack
+}
+
+function walk(stack: readonly LayerLike[], prefix: string, out: RouteLayer[]): void {
   for (const layer of stack) {
     if (layer.route) {
       const path = join(prefix, plainPath(layer.route.path))
       for (const [method, on] of Object.entries(layer.route.methods)) {
         if (on && method !== '_all' && method !== 'head') {
-          out.push({ method: method.toUpperCase(), path: openApiPath(path) })
+          out.push({ route: layer.route, method: method.toUpperCase(), path: openApiPath(path) })
         }
       }
     } else if (layer.handle?.stack) {

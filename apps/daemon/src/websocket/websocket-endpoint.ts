@@ -122,6 +122,13 @@ export class WebsocketEndpoint {
     return this.#sockets.get(server.uuid)?.size ?? 0
   }
 
+  /** Sockets open on the whole node, authenticated or not. */
+  totalConnections(): number {
+    let total = 0
+    for (const sessions of this.#sockets.values()) total += sessions.size
+    return total
+  }
+
   close(): void {
     for (const sessions of this.#sockets.values()) {
       for (const session of sessions) session.close(1001, 'daemon shutting down')

@@ -121,6 +121,7 @@ export class FilesHarness {
           jailOf: () => jail,
           disableRemoteDownload: options.disableRemoteDownload ?? false,
           downloads,
+          search: () => ({ maxDepth: 8, excludedDirectories: ['node_modules'] }),
           logger,
           ...(options.archives ? { archives: options.archives } : {}),
         }),

@@ -29,7 +29,7 @@ export function bearerAuth(currentToken: () => string): RequestHandler {
 }
 
 /** Compares digests so neither the content nor the length of the token leaks through timing. */
-function constantTimeEquals(a: string, b: string): boolean {
+export function constantTimeEquals(a: string, b: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest()
   return timingSafeEqual(digest(a), digest(b)) && a.length === b.length
 }

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises'
 
 import { Router, type Request, type Response } from 'express'
 
-import { jailFaultOf, jailPathIn, mapLimited, type Jail } from '@node/filesystem-jail'
+import { jailFaultOf, jailPathIn, mapLimited, searchFiles, type Jail } from '@node/filesystem-jail'
 import { BadRequestError, ConflictError, InvalidError, type Logger } from '@node/shared-kernel'
 
 import {
@@ -16,11 +16,13 @@ import {
 import { contentDisposition } from '../../files/content-disposition.js'
 import { listDirectory, listDirectoryPage, type PageRequest } from '../../files/list-directory.js'
 import { cheapMime, sniffFile } from '../../files/mime-evidence.js'
+import { searchMatchesWire } from '../../files/search-wire.js'
 import { toWireStat } from '../../files/wire-stat.js'
 import type { RemoteDownloads } from '../../files/pull/remote-downloads.js'
 import { pullRoutes } from '../../files/pull/pull.routes.js'
 import { sendJson, toGoJson } from '../go-json.js'
 import { serverExists, serverOf } from '../middleware/server-exists.js'
+import { abortedWhenClientLeaves } from '../request-signal.js'
 import {
   asObject,
   optionalString,
@@ -34,6 +36,9 @@ const TAR_GZIP_MIME = 'application/tar+gzip'
 const MAX_PER_PAGE = 1000
 /** Names of one request acted on at once (delete, rename, chmod): its bounded fan-out. */
 const FILE_FAN_OUT = 16
+/** `files/search`: the most matches one search answers, and how long it may walk. */
+const SEARCH_MAX_RESULTS = 1000
+const SEARCH_TIME_MS = 10_000
 
 /** The archive use cases of @node/filesystem-jail (compressFiles, decompressArchive). */
 export interface FileArchives {
@@ -48,6 +53,12 @@ export interface FileArchives {
   ): Promise<unknown>
 }
 
+/** How far `files/search` looks (`Search.max_recursion_depth`, `Search.blacklisted_dirs`). */
+interface SearchSettings {
+  readonly maxDepth: number
+  readonly excludedDirectories: readonly string[]
+}
+
 /** What the file routes need; wired in the composition root. */
 export interface FilesApi<S> {
   get(uuid: string): S | undefined
@@ -57,6 +68,8 @@ export interface FilesApi<S> {
   readonly disableRemoteDownload: boolean
   /** The node's remote downloads (one registry for every server). */
   readonly downloads: RemoteDownloads
+  /** `Search` of config.yml, read per search. */
+  readonly search: () => SearchSettings
   /** Without it, compress and decompress answer 404 like any unknown route. */
   readonly archives?: FileArchives
   readonly logger: Logger
@@ -109,6 +122,24 @@ export function filesRoutes<S>(api: FilesApi<S>): Router {
       return
     }
     await streamArray(res, listDirectory(jail, directory))
+  })
+
+  // [pelican] Names below `directory` that match `pattern`; bounded in depth, results and time.
+  server.get('/files/search', async (req, res) => {
+    const pattern = queryString(req, 'pattern')
+    if (Buffer.byteLength(pattern) < 3) throw new BadRequestError(FILE_ROUTE_ERRORS.shortPattern)
+    const jail = jailOf(res)
+    const result = await searchFiles(jail, {
+      directory: queryString(req, 'directory').replace(/\/$/, ''),
+      pattern,
+      ...api.search(),
+      maxResults: SEARCH_MAX_RESULTS,
+      signal: AbortSignal.any([abortedWhenClientLeaves(res), AbortSignal.timeout(SEARCH_TIME_MS)]),
+    })
+    if (!result.complete) {
+      api.logger.debug('file search stopped early', { matches: result.matches.length })
+    }
+    sendJson(res, 200, await searchMatchesWire(jail, result.matches))
   })
 
   server.put('/files/rename', async (req, res) => {

@@ -186,10 +186,10 @@ describe('the power routes over HTTP', () => {
   })
 
   it('serves the last lines of the log, null when there are none', async () => {
-    api.log = ['one', 'two', 'three']
+    api.consoleLog = ['one', 'two', 'three']
     const three = await call('GET', `/api/servers/${RUNNING}/logs?size=3`)
     const fallback = await call('GET', `/api/servers/${RUNNING}/logs?size=1000`)
-    api.log = []
+    api.consoleLog = []
     const empty = await call('GET', `/api/servers/${RUNNING}/logs`)
 
     expect(three.status).toBe(200)
@@ -222,6 +222,18 @@ describe('the power routes over HTTP', () => {
     expect(api.calls).toEqual([['reinstall', RUNNING]])
   })
 
+  it("serves the install log's output as data, the reference's 500 when there is none", async () => {
+    api.installLogs.set(RUNNING, 'Installing\n<done>\n')
+    const found = await call('GET', `/api/servers/${RUNNING}/install-logs`)
+    api.installLogs.clear()
+    const missing = await call('GET', `/api/servers/${RUNNING}/install-logs`)
+
+    expect(found.status).toBe(200)
+    expect(await found.text()).toBe('{"data":"Installing\\n\\u003cdone\\u003e\\n"}')
+    expect(missing.status).toBe(500)
+    expect(await missing.json()).toEqual({ error: POWER_ROUTE_ERRORS.noInstallLog })
+  })
+
   it('keeps the node token in front of every route', async () => {
     const res = await fetch(`${base}/api/servers/${RUNNING}/power`, {
       method: 'POST',
@@ -236,7 +248,7 @@ describe('the power routes over HTTP', () => {
 /** Records what the routes ask for; the state it answers from lives on real `Server` objects. */
 class RecordingPowerApi {
   readonly calls: unknown[][] = []
-  log: readonly string[] = []
+  consoleLog: readonly string[] = []
   powerBusy = false
   readonly #servers: ReadonlyMap<string, Server>
 
@@ -258,7 +270,7 @@ class RecordingPowerApi {
   }
   readLog(server: Server, lines: number): Promise<readonly string[]> {
     this.calls.push(['logs', server.uuid, lines])
-    return Promise.resolve(this.log.slice(-lines))
+    return Promise.resolve(this.consoleLog.slice(-lines))
   }
   install(server: Server): void {
     this.calls.push(['install', server.uuid])
@@ -268,5 +280,9 @@ class RecordingPowerApi {
   }
   reinstall(server: Server): void {
     this.calls.push(['reinstall', server.uuid])
+  }
+  installLogs = new Map<string, string>()
+  log(server: Server): Promise<string | undefined> {
+    return Promise.resolve(this.installLogs.get(server.uuid))
   }
 }

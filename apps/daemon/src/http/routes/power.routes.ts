@@ -14,6 +14,7 @@ export const POWER_ROUTE_ERRORS = {
   suspended: 'Cannot start or restart a server that is suspended.',
   stopped: 'Cannot send commands to a stopped server instance.',
   reinstallBusy: 'Cannot execute server reinstall event while another power action is running.',
+  noInstallLog: 'failed to read the log for the installation process.',
 } as const
 
 /** What the power routes need: the ServerPower and InstallServer use cases of @node/servers. */
@@ -34,10 +35,12 @@ export interface PowerRoutesOptions<S> {
     install(server: S): void
     /** Stop, sync, then install with `reinstall: true`, in the background. */
     reinstall(server: S): void
+    /** The script output of the last install; undefined when there is no install log. */
+    log(server: S): Promise<string | undefined>
   }
 }
 
-/** http-api §6.3-§6.7: logs, power, commands, install, reinstall. */
+/** http-api §6.3-§6.7: logs, power, commands, install, reinstall; [pelican] install-logs. */
 export function powerRoutes<S>(options: PowerRoutesOptions<S>): Router {
   const { power, install } = options
   const router = Router()
@@ -51,6 +54,13 @@ export function powerRoutes<S>(options: PowerRoutesOptions<S>): Router {
   server.get('/logs', async (req, res) => {
     const lines = await power.readLog(serverOf<S>(res), logSize(req.query['size']))
     sendJson(res, 200, { data: lines.length === 0 ? null : lines })
+  })
+
+  server.get('/install-logs', async (_req, res) => {
+    const output = await install.log(serverOf<S>(res))
+    // The reference's answer when the log cannot be read, a missing one included.
+    if (output === undefined) sendJson(res, 500, { error: POWER_ROUTE_ERRORS.noInstallLog })
+    else sendJson(res, 200, { data: output })
   })
 
   server.post('/power', async (req, res) => {
